@@ -1,0 +1,1 @@
+"""Channel adapters: translate a platform's updates to the core's messages and back."""

@@ -1,0 +1,47 @@
+"""The terminal chat: the same dialogue as Telegram and Zalo, with numbered choices."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.core.dialogue import Dialogue
+from bot.core.messages import Inbound, Reply
+
+PROMPT = "> "
+
+
+def render(reply: Reply) -> str:
+    """Text, then the choices as a numbered list (type the number to choose)."""
+    lines = [reply.text]
+    for i, choice in enumerate(reply.choices, start=1):
+        lines.append(f"  {i}. {choice.label}")
+    return "\n".join(lines)
+
+
+async def run_console(dialogue: Dialogue, lang: str = "vi", stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    """Chat until EOF or /quit."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty()
+    user = "local"
+    for reply in await dialogue.handle(Inbound("console", user, user, text=f"/lang {lang}", language=lang)):
+        pass
+    for reply in await dialogue.handle(Inbound("console", user, user, text="/start", language=lang)):
+        stdout.write(render(reply) + "\n\n")
+    while True:
+        if interactive:
+            stdout.write(PROMPT)
+        stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit", "/thoat"):
+            break
+        for reply in await dialogue.handle(Inbound("console", user, user, text=text, language=lang)):
+            stdout.write(render(reply) + "\n\n")
+    stdout.flush()

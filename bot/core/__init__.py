@@ -1,0 +1,1 @@
+"""The platform-neutral core: message types and the dialogue. Imports no channel."""

@@ -1,0 +1,44 @@
+"""The boundary between channels and the core: what comes in and what goes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a user did: typed text, or pressed a button (then `payload` is set)."""
+
+    channel: str                    # telegram | zalo_oa | zalo_bot | console
+    user_id: str                    # the platform's user id, always as text
+    chat_id: str
+    text: str = ""
+    payload: str | None = None      # a button press: the compact payload of a Choice
+    event_id: str | None = None     # the platform's update/message id, for de-duplication
+    language: str | None = None     # the platform's language hint (Telegram language_code)
+    is_group: bool = False
+
+    @property
+    def user_key(self) -> str:
+        """`channel:user_id`, the form ADMINS uses."""
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: a short label and a compact ASCII payload (Telegram allows 64 bytes)."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Text plus optional choices; each channel renders choices as it can."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    kind: str = "info"              # answer | suggest | none | smalltalk | info | question | error
+    source: str | None = None
+    edit_key: str | None = None     # replies with the same key may edit one message in place
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Questions and answers: normalise, load and validate the knowledge base, index, match."""

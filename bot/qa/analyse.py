@@ -1,0 +1,92 @@
+"""Turn a text into the features the index and the matcher compare.
+
+Steps: normalise (NFC, lower case, fold diacritics), expand chat shorthand and synonyms to
+one canonical spelling, tag question words, and classify the kind of question asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.qa.knowledge import Synonyms
+from bot.qa.normalize import NormalText, content_mask, fold, normalise, tokens
+
+# The kind of fact a question asks for; a matching kind adds a little to the score.
+QUESTION_KINDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "when": (("nam", "nao"), ("khi", "nao"), ("ngay", "nao"), ("bao", "gio"), ("luc", "nao"),
+             ("thang", "nao"), ("when",), ("what", "year"), ("which", "year"), ("what", "date")),
+    "count": (("bao", "nhieu"), ("may",), ("how", "many"), ("how", "much"), ("how", "old")),
+    "where": (("o", "dau"), ("dieu", "nao"), ("chuong", "nao"), ("where",), ("which", "article")),
+    "who": (("la", "ai"), ("ai",), ("who",), ("whom",)),
+    "how": (("nhu", "the", "nao"), ("the", "nao"), ("lam", "sao"), ("ra", "sao"), ("how",)),
+    "what": (("la", "gi"), ("gi",), ("what",)),
+}
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A text ready for matching."""
+
+    norm: NormalText
+    words: tuple[str, ...]          # folded, canonical tokens (all of them)
+    content: tuple[str, ...]        # the topic-carrying tokens, in order
+    bigrams: frozenset[str]
+    kind: str | None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+class Expander:
+    """Rewrites folded token sequences to canonical spellings (longest phrase first)."""
+
+    def __init__(self, synonyms: Synonyms) -> None:
+        self.shorthand: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for short, full in synonyms.shorthand:
+            self.shorthand[tuple(tokens(fold(short)))] = tuple(tokens(fold(full)))
+        for group in synonyms.groups:
+            canonical = tuple(tokens(fold(group[0])))
+            for variant in group:
+                key = tuple(tokens(fold(variant)))
+                if key and key != canonical:
+                    self.phrases[key] = canonical
+        self.max_len = max((len(k) for k in self.phrases), default=1)
+
+    def expand(self, words: tuple[str, ...], shorthand: bool = True) -> tuple[str, ...]:
+        if shorthand:
+            words = tuple(w for tok in words for w in self.shorthand.get((tok,), (tok,)))
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self.max_len, len(words) - i), 0, -1):
+                canonical = self.phrases.get(words[i : i + n])
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += n
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return tuple(out)
+
+
+def question_kind(words: tuple[str, ...]) -> str | None:
+    """'when', 'count', 'where', 'who', 'how' or 'what', by the first pattern found."""
+    for kind, patterns in QUESTION_KINDS.items():
+        for pattern in patterns:
+            n = len(pattern)
+            if any(words[i : i + n] == pattern for i in range(len(words) - n + 1)):
+                return kind
+    return None
+
+
+def analyse(text: str, expander: Expander, shorthand: bool = True) -> Analysed:
+    """Normalise and expand one text."""
+    norm = normalise(text)
+    words = expander.expand(norm.folded, shorthand=shorthand)
+    mask = content_mask(words)
+    content = tuple(w for w, keep in zip(words, mask, strict=True) if keep)
+    bigrams = frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False))
+    return Analysed(norm=norm, words=words, content=content, bigrams=bigrams, kind=question_kind(words))

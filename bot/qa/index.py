@@ -1,0 +1,140 @@
+"""A search index over every phrasing of every entry, one per language.
+
+Retrieval is BM25 over entries (phrasings and tags), with a second, lighter BM25 over the
+answers' words; re-ranking happens in `matcher.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.qa.analyse import Analysed, Expander, analyse
+from bot.qa.knowledge import Entry, KnowledgeBase
+
+BM25_K1 = 1.2
+BM25_B = 0.5
+
+
+@dataclass
+class Phrasing:
+    entry_idx: int
+    analysed: Analysed
+    features: frozenset[str]
+
+
+@dataclass
+class _Bm25:
+    """Okapi BM25 over a list of documents given as feature counters."""
+
+    postings: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    lengths: list[int] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+    avg_len: float = 1.0
+
+    @classmethod
+    def build(cls, docs: list[Counter[str]]) -> _Bm25:
+        bm = cls()
+        for i, doc in enumerate(docs):
+            bm.lengths.append(sum(doc.values()))
+            for feat, tf in doc.items():
+                bm.postings[feat].append((i, tf))
+        n = max(len(docs), 1)
+        bm.avg_len = (sum(bm.lengths) / n) or 1.0
+        bm.idf = {f: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for f, p in bm.postings.items()}
+        return bm
+
+    def scores(self, features: list[str]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for feat in features:
+            idf = self.idf.get(feat)
+            if idf is None:
+                continue
+            for doc, tf in self.postings[feat]:
+                norm = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[doc] / self.avg_len)
+                out[doc] += idf * tf * (BM25_K1 + 1) / (tf + norm)
+        return out
+
+
+def features_of(a: Analysed) -> list[str]:
+    """Content words plus content bigrams (Vietnamese words are mostly two syllables)."""
+    return list(a.content) + sorted(a.bigrams)
+
+
+class LanguageIndex:
+    """Phrasings, answers and vocabulary of one language."""
+
+    def __init__(self, lang: str, entries: list[Entry], expander: Expander) -> None:
+        self.lang = lang
+        self.expander = expander
+        self.entries = entries
+        self.phrasings: list[Phrasing] = []
+        self.by_entry: dict[int, list[int]] = defaultdict(list)
+        docs: list[Counter[str]] = [Counter() for _ in entries]
+        answer_docs: list[Counter[str]] = [Counter() for _ in entries]
+        self.answer_words: list[frozenset[str]] = [frozenset() for _ in entries]
+        for idx, entry in enumerate(entries):
+            version = entry.en if lang == "en" else entry.vi
+            if version is None:
+                self.answer_words[idx] = frozenset()
+                continue
+            texts = list(version.questions) + [" ".join(entry.tags)] * bool(entry.tags)
+            for text in texts:
+                a = self.analyse(text)
+                if not a.content:
+                    continue
+                feats = features_of(a)
+                self.by_entry[idx].append(len(self.phrasings))
+                self.phrasings.append(Phrasing(idx, a, frozenset(feats)))
+                docs[idx].update(set(feats))
+            answer_content = self.analyse(version.answer).content
+            answer_docs[idx].update(answer_content)
+            self.answer_words[idx] = frozenset(answer_content)
+        self.bm25 = _Bm25.build(docs)
+        self.answer_bm25 = _Bm25.build(answer_docs)
+        self.vocab = frozenset(f for f in self.bm25.idf if " " not in f)
+        self.answer_vocab = frozenset(self.answer_bm25.idf)
+        self.known = self.vocab | self.answer_vocab
+        self._vocab_list = sorted(self.vocab)
+        self.max_idf = math.log(1 + (len(entries) + 0.5) / 0.5)
+        self._corrections: dict[str, str | None] = {}
+
+    def analyse(self, text: str) -> Analysed:
+        return analyse(text, self.expander, shorthand=self.lang == "vi")
+
+    def idf(self, feature: str) -> float:
+        return self.bm25.idf.get(feature, self.max_idf)
+
+    def correct(self, token: str) -> str | None:
+        """The vocabulary word one typo away from an unknown token, if there is one."""
+        if token in self._corrections:
+            return self._corrections[token]
+        best: str | None = None
+        if len(token) >= 3 and not token.isdigit():
+            cutoff = 1 if len(token) < 7 else 2
+            found = process.extractOne(token, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=cutoff)
+            if found is not None and not found[0].isdigit():
+                best = found[0]
+        if len(self._corrections) < 50_000:
+            self._corrections[token] = best
+        return best
+
+    def retrieve(self, features: list[str], answer_features: list[str], limit: int = 25) -> list[int]:
+        """Candidate entry indexes by BM25 on phrasings, topped up from the answers."""
+        main = self.bm25.scores(features)
+        extra = self.answer_bm25.scores(answer_features)
+        ranked = sorted(main, key=main.__getitem__, reverse=True)[:limit]
+        seen = set(ranked)
+        ranked += [i for i in sorted(extra, key=extra.__getitem__, reverse=True)[:5] if i not in seen]
+        return ranked
+
+
+def build_indexes(kb: KnowledgeBase) -> tuple[list[Entry], dict[str, LanguageIndex]]:
+    """One index per language over the same entry order."""
+    expander = Expander(kb.synonyms)
+    entries = list(kb.entries.values())
+    return entries, {lang: LanguageIndex(lang, entries, expander) for lang in ("vi", "en")}

@@ -1,0 +1,190 @@
+"""Match a user's question to a knowledge entry: answer, "did you mean", or no answer.
+
+Retrieval (BM25, `index.py`) finds candidates; each candidate's phrasings are re-ranked by a
+blend of IDF-weighted word coverage in both directions, shared two-word phrases, a rapidfuzz
+score on the folded text, the entry's answer words and the kind of question asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from bot.qa.analyse import Analysed, Expander, analyse
+from bot.qa.index import LanguageIndex, Phrasing, build_indexes, features_of
+from bot.qa.knowledge import Entry, KnowledgeBase, SmallTalk
+from bot.qa.normalize import fold, looks_english, normalise
+
+ANSWER_AT = 58.0        # a best score at or above this answers
+SUGGEST_AT = 36.0       # between SUGGEST_AT and ANSWER_AT: "did you mean"
+CLEAR_LEAD = 4.0        # a close runner-up below this lead turns an answer into a suggestion
+SURE_SCORE = 80.0       # above this, a close runner-up does not matter
+MIN_COVERAGE = 0.55     # share of the question's topic words an answer must account for
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    score: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one question."""
+
+    outcome: str                     # answer | suggest | none | smalltalk | empty
+    lang: str
+    entry: Entry | None = None
+    score: float = 0.0
+    suggestions: tuple[Entry, ...] = ()
+    smalltalk: SmallTalk | None = None
+    normalised: str = ""
+    candidates: tuple[Candidate, ...] = field(default=(), repr=False)
+
+
+class Matcher:
+    """The Q&A engine over one loaded knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.entries, self.indexes = build_indexes(kb)
+        self._expander = Expander(kb.synonyms)
+        self._vi_vocab = self.indexes["vi"].known
+        self._en_vocab = self.indexes["en"].known - self._vi_vocab
+        self._smalltalk = [
+            (fold(" ".join(normalise(p).accented)), item) for item in kb.smalltalk for p in item.patterns
+        ]
+
+    def detect_language(self, text: str) -> str:
+        return "en" if looks_english(normalise(text), self._en_vocab, self._vi_vocab) else "vi"
+
+    def match(self, text: str, lang: str | None = None) -> Match:
+        """Answer, suggest or abstain for one question."""
+        lang = lang or self.detect_language(text)
+        index = self.indexes[lang]
+        query = index.analyse(text)
+        if not query.words:
+            return Match("empty", lang)
+        small = self._match_smalltalk(query)
+        if small is not None:
+            return Match("smalltalk", lang, smalltalk=small, normalised=query.text)
+        candidates = self._rank(index, query)
+        if lang == "en" and (not candidates or candidates[0].score < ANSWER_AT):
+            # English speakers may use a term only the Vietnamese phrasings have (a law name).
+            vi_candidates = self._rank(self.indexes["vi"], self.indexes["vi"].analyse(text))
+            if vi_candidates and (not candidates or vi_candidates[0].score > candidates[0].score):
+                candidates = vi_candidates
+        return self._verdict(candidates, lang, query.text)
+
+    def _match_smalltalk(self, query: Analysed) -> SmallTalk | None:
+        if len(query.words) > 6:
+            return None
+        said = " ".join(query.norm.folded)
+        for pattern, item in self._smalltalk:
+            if said == pattern or (len(said) > 3 and fuzz.ratio(said, pattern) >= 90):
+                return item
+        return None
+
+    def _rank(self, index: LanguageIndex, query: Analysed) -> list[Candidate]:
+        content, credit = self._resolve_words(index, query)
+        if not content:
+            return []
+        bigrams = {f"{a} {b}" for a, b in zip(content, content[1:], strict=False)}
+        features = list(dict.fromkeys(content)) + sorted(bigrams)
+        weights = {w: index.idf(w) * credit.get(w, 1.0) for w in dict.fromkeys(content)}
+        total = sum(weights.values()) or 1.0
+        query_text = " ".join(query.words)
+        accented = set(query.norm.accented) if query.norm.has_marks else set()
+        ranked: list[Candidate] = []
+        for idx in index.retrieve(features, list(content)):
+            answer_words = index.answer_words[idx]
+            best = 0.0
+            best_cov = 0.0
+            for p_idx in index.by_entry.get(idx, []):
+                phr = index.phrasings[p_idx]
+                score, cov = self._score(index, phr, weights, total, bigrams, query, query_text, accented, answer_words)
+                if score > best:
+                    best, best_cov = score, cov
+            if best > 0:
+                ranked.append(Candidate(index.entries[idx], best, best_cov))
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        return ranked
+
+    def _resolve_words(self, index: LanguageIndex, query: Analysed) -> tuple[list[str], dict[str, float]]:
+        """Content words, with typos corrected to known words at reduced credit."""
+        content: list[str] = []
+        credit: dict[str, float] = {}
+        for word in query.content:
+            if word in index.known:
+                content.append(word)
+                continue
+            fixed = index.correct(word)
+            if fixed is not None:
+                content.append(fixed)
+                credit[fixed] = 0.8
+            else:
+                content.append(word)
+        return content, credit
+
+    @staticmethod
+    def _score(
+        index: LanguageIndex,
+        phr: Phrasing,
+        weights: dict[str, float],
+        total: float,
+        bigrams: set[str],
+        query: Analysed,
+        query_text: str,
+        accented: set[str],
+        answer_words: frozenset[str],
+    ) -> tuple[float, float]:
+        p_words = set(phr.analysed.content)
+        matched = sum(w for word, w in weights.items() if word in p_words)
+        coverage = matched / total
+        from_answer = sum(w for word, w in weights.items() if word in p_words or word in answer_words) / total
+        p_total = sum(index.idf(w) for w in p_words) or 1.0
+        precision = sum(index.idf(w) for w in p_words if w in weights) / p_total
+        bigram_share = len(bigrams & phr.analysed.bigrams) / len(bigrams) if bigrams else coverage
+        fuzzy = fuzz.token_sort_ratio(query_text, phr.analysed.text) / 100.0
+        same_kind = 1.0 if query.kind and query.kind == phr.analysed.kind else 0.0
+        accent = 0.0
+        if accented:
+            p_acc = set(phr.analysed.norm.accented)
+            accent = len(accented & p_acc) / max(len(accented | p_acc), 1)
+        score = (
+            0.40 * coverage
+            + 0.15 * precision
+            + 0.12 * bigram_share
+            + 0.13 * fuzzy
+            + 0.12 * from_answer
+            + 0.04 * same_kind
+            + 0.04 * accent
+        )
+        return 100.0 * score, max(coverage, from_answer)
+
+    @staticmethod
+    def _verdict(candidates: list[Candidate], lang: str, normalised: str) -> Match:
+        unique: list[Candidate] = []
+        for cand in candidates:
+            if all(cand.entry.id != u.entry.id for u in unique):
+                unique.append(cand)
+        top = unique[:5]
+        if not top or top[0].score < SUGGEST_AT:
+            return Match("none", lang, normalised=normalised, candidates=tuple(top))
+        best = top[0]
+        lead = best.score - (top[1].score if len(top) > 1 else 0.0)
+        confident = best.score >= ANSWER_AT and best.coverage >= MIN_COVERAGE
+        if confident and (lead >= CLEAR_LEAD or best.score >= SURE_SCORE):
+            return Match("answer", lang, entry=best.entry, score=best.score,
+                         suggestions=tuple(c.entry for c in top[1:4]), normalised=normalised, candidates=tuple(top))
+        return Match("suggest", lang, entry=None, score=best.score,
+                     suggestions=tuple(c.entry for c in top[:3]), normalised=normalised, candidates=tuple(top))
+
+
+def build_matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+__all__ = ["Match", "Matcher", "Candidate", "build_matcher", "features_of", "analyse"]

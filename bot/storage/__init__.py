@@ -1,0 +1,1 @@
+"""Storage: tables, the async engine, migrations and small data-access functions."""
