@@ -28,6 +28,7 @@ class LineDict(dict[str, Any]):
     """A YAML mapping that knows the line it started on."""
 
     line: int = 0
+    key_lines: dict[str, int]
 
 
 class LineList(list[Any]):
@@ -44,6 +45,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     mapping = LineDict()
     mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str | int | float | bool) and key is not None:
@@ -51,6 +53,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
                 None, None, "a key must be plain text", key_node.start_mark
             )
         mapping[str(key)] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[str(key)] = key_node.start_mark.line + 1
     return mapping
 
 
@@ -87,6 +90,8 @@ def load_yaml(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, 1, f"YAML error: {exc}")]
 
 
-def line_of(node: Any, default: int = 1) -> int:
-    """The line a mapping started on, or the default."""
+def line_of(node: Any, default: int = 1, key: str | None = None) -> int:
+    """The line of a mapping's key when given and present, else where the mapping started."""
+    if key is not None and key in getattr(node, "key_lines", {}):
+        return int(node.key_lines[key])
     return getattr(node, "line", default) or default

@@ -87,6 +87,8 @@ class AskFeature:
         if not log_text.isdigit() or vote not in ("u", "d"):
             return [Reply(t("stale", turn.lang), kind="error")]
         stored = await record_feedback(turn.session, log_id=int(log_text), rating=1 if vote == "u" else -1)
+        if stored is None:
+            return [Reply(t("stale", turn.lang), kind="error")]
         return [Reply(t("thanks_feedback" if stored else "feedback_already", turn.lang))]
 
     async def none_of_these(self, turn: Turn, _arg: str) -> list[Reply]:

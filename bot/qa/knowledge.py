@@ -99,14 +99,14 @@ def _version(raw: Any, where: str, line: int, problems: list[Problem]) -> Versio
     answer = raw.get("answer")
     ok = True
     if not questions:
-        problems.append(Problem(where, line_of(raw, line), "`questions` must be a non-empty list of texts"))
+        problems.append(Problem(where, line_of(raw, line, "questions"), "`questions` must be a non-empty list of texts"))
         ok = False
     if not isinstance(answer, str) or not answer.strip():
-        problems.append(Problem(where, line_of(raw, line), "`answer` must be a non-empty text"))
+        problems.append(Problem(where, line_of(raw, line, "answer"), "`answer` must be a non-empty text"))
         ok = False
     elif len(answer) > MAX_ANSWER_CHARS:
         problems.append(
-            Problem(where, line_of(raw, line), f"answer is {len(answer)} characters, over the Zalo limit of 2000", "warning")
+            Problem(where, line_of(raw, line, "answer"), f"answer is {len(answer)} characters, over the Zalo limit of 2000", "warning")
         )
     if not ok or questions is None or not isinstance(answer, str):
         return None

@@ -23,11 +23,14 @@ async def log_question(
     return row.id
 
 
-async def record_feedback(session: AsyncSession, *, log_id: int, rating: int) -> bool:
-    """Store 👍 (+1) or 👎 (-1) for one logged answer; a repeat press changes nothing."""
+async def record_feedback(session: AsyncSession, *, log_id: int, rating: int) -> bool | None:
+    """Store 👍 (+1) or 👎 (-1) for one logged answer; a repeat press changes nothing.
+
+    Returns True when stored, False for a repeat, None when there is no such answer.
+    """
     log = await session.get(QuestionLog, log_id)
     if log is None:
-        return False
+        return None
     result = await session.execute(
         insert_ignore(session, Feedback.__table__,
                       {"log_id": log_id, "entry_id": log.entry_id, "rating": 1 if rating > 0 else -1, "created": utcnow()})
