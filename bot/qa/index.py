@@ -25,38 +25,50 @@ class Phrasing:
     entry_idx: int
     analysed: Analysed
     features: frozenset[str]
+    words: frozenset[str] = frozenset()
+    idf_total: float = 1.0
 
 
 @dataclass
 class _Bm25:
-    """Okapi BM25 over a list of documents given as feature counters."""
+    """Okapi BM25 over documents given as feature counters, with weights precomputed."""
 
-    postings: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
-    lengths: list[int] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     idf: dict[str, float] = field(default_factory=dict)
-    avg_len: float = 1.0
+    common: int = 200   # a feature in more documents than this only re-scores found candidates
 
     @classmethod
     def build(cls, docs: list[Counter[str]]) -> _Bm25:
-        bm = cls()
+        raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths = [sum(doc.values()) for doc in docs]
         for i, doc in enumerate(docs):
-            bm.lengths.append(sum(doc.values()))
             for feat, tf in doc.items():
-                bm.postings[feat].append((i, tf))
+                raw[feat].append((i, tf))
         n = max(len(docs), 1)
-        bm.avg_len = (sum(bm.lengths) / n) or 1.0
-        bm.idf = {f: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for f, p in bm.postings.items()}
+        avg_len = (sum(lengths) / n) or 1.0
+        bm = cls(common=max(200, n // 10))
+        for feat, plist in raw.items():
+            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            bm.idf[feat] = idf
+            bm.postings[feat] = [
+                (doc, idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * lengths[doc] / avg_len)))
+                for doc, tf in plist
+            ]
         return bm
 
     def scores(self, features: list[str]) -> dict[int, float]:
+        """BM25 per document; very common features only add to documents already found."""
         out: dict[int, float] = defaultdict(float)
-        for feat in features:
-            idf = self.idf.get(feat)
-            if idf is None:
+        known = sorted((f for f in set(features) if f in self.postings), key=lambda f: len(self.postings[f]))
+        for feat in known:
+            plist = self.postings[feat]
+            if len(plist) > self.common and out:
+                for doc, weight in plist:
+                    if doc in out:
+                        out[doc] += weight
                 continue
-            for doc, tf in self.postings[feat]:
-                norm = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths[doc] / self.avg_len)
-                out[doc] += idf * tf * (BM25_K1 + 1) / (tf + norm)
+            for doc, weight in plist:
+                out[doc] += weight
         return out
 
 
@@ -89,7 +101,7 @@ class LanguageIndex:
                     continue
                 feats = features_of(a)
                 self.by_entry[idx].append(len(self.phrasings))
-                self.phrasings.append(Phrasing(idx, a, frozenset(feats)))
+                self.phrasings.append(Phrasing(idx, a, frozenset(feats), frozenset(a.content)))
                 docs[idx].update(set(feats))
             answer_content = self.analyse(version.answer).content
             answer_docs[idx].update(answer_content)
@@ -102,6 +114,8 @@ class LanguageIndex:
         self._vocab_list = sorted(self.vocab)
         self.max_idf = math.log(1 + (len(entries) + 0.5) / 0.5)
         self._corrections: dict[str, str | None] = {}
+        for phr in self.phrasings:
+            phr.idf_total = sum(self.idf(w) for w in phr.words) or 1.0
 
     def analyse(self, text: str) -> Analysed:
         return analyse(text, self.expander, shorthand=self.lang == "vi")

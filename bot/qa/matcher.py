@@ -140,12 +140,11 @@ class Matcher:
         accented: set[str],
         answer_words: frozenset[str],
     ) -> tuple[float, float]:
-        p_words = set(phr.analysed.content)
+        p_words = phr.words
         matched = sum(w for word, w in weights.items() if word in p_words)
         coverage = matched / total
         from_answer = sum(w for word, w in weights.items() if word in p_words or word in answer_words) / total
-        p_total = sum(index.idf(w) for w in p_words) or 1.0
-        precision = sum(index.idf(w) for w in p_words if w in weights) / p_total
+        precision = sum(index.idf(w) for w in p_words if w in weights) / phr.idf_total
         bigram_share = len(bigrams & phr.analysed.bigrams) / len(bigrams) if bigrams else coverage
         fuzzy = fuzz.token_sort_ratio(query_text, phr.analysed.text) / 100.0
         same_kind = 1.0 if query.kind and query.kind == phr.analysed.kind else 0.0
