@@ -26,8 +26,7 @@ async def run_console(dialogue: Dialogue, lang: str = "vi", stdin: TextIO | None
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     user = "local"
-    for reply in await dialogue.handle(Inbound("console", user, user, text=f"/lang {lang}", language=lang)):
-        pass
+    await dialogue.handle(Inbound("console", user, user, text=f"/lang {lang}", language=lang))
     for reply in await dialogue.handle(Inbound("console", user, user, text="/start", language=lang)):
         stdout.write(render(reply) + "\n\n")
     while True:

@@ -25,20 +25,11 @@ VI_QUESTION_PHRASES = (
     ("xin", "hoi"), ("ban", "oi"), ("bot", "oi"), ("co", "phai"), ("duoc", "khong"),
 )
 VI_FILLERS = frozenset(
-    """
-    gi nao may a ha nhi vay oi nhe the thi ma la cua cho va cac nhung mot co toi minh
-    hoi xin hay giup ve voi nay do day kia roi nua vs cai
-    """.split()
+    ["gi", "nao", "may", "a", "ha", "nhi", "vay", "oi", "nhe", "the", "thi", "ma", "la", "cua", "cho", "va", "cac", "nhung", "mot", "co", "toi", "minh", "hoi", "xin", "hay", "giup", "ve", "voi", "nay", "do", "day", "kia", "roi", "nua", "vs", "cai"]
 )
 
 EN_STOP_WORDS = frozenset(
-    """
-    a an the is are was were be been being do does did of in on at to for from by with
-    what when which who whom whose how why where that this these those it its there
-    and or not no can could should would will shall may might must i me my we our you
-    your he she they them his her their about into than then so as has have had any
-    tell please know want explain mean means meaning vietnam's year date day
-    """.split()
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "of", "in", "on", "at", "to", "for", "from", "by", "with", "what", "when", "which", "who", "whom", "whose", "how", "why", "where", "that", "this", "these", "those", "it", "its", "there", "and", "or", "not", "no", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "his", "her", "their", "about", "into", "than", "then", "so", "as", "has", "have", "had", "any", "tell", "please", "know", "want", "explain", "mean", "means", "meaning", "vietnam's", "year", "date", "day"]
 )
 
 

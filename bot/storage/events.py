@@ -14,7 +14,7 @@ from bot.storage.upsert import insert_ignore
 async def claim_event(session: AsyncSession, *, channel: str, event_id: str) -> bool:
     """True the first time an event id is seen; False for a redelivery."""
     result = await session.execute(
-        insert_ignore(session, ProcessedEvent.__table__, {"channel": channel, "event_id": event_id[:96], "created": utcnow()})
+        insert_ignore(session, ProcessedEvent, {"channel": channel, "event_id": event_id[:96], "created": utcnow()})
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

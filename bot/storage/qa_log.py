@@ -32,7 +32,7 @@ async def record_feedback(session: AsyncSession, *, log_id: int, rating: int) ->
     if log is None:
         return None
     result = await session.execute(
-        insert_ignore(session, Feedback.__table__,
+        insert_ignore(session, Feedback,
                       {"log_id": log_id, "entry_id": log.entry_id, "rating": 1 if rating > 0 else -1, "created": utcnow()})
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,16 +1,14 @@
 """users, question log, feedback, processed events, user state
 
 Revision ID: 0001
-Revises: 
+Revises: (none)
 Create Date: 2026-11-26 13:23:46.809540
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -21,8 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
 
     op.create_table('processed_events',
-    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=96), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('event_id', sa.String(length=96), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('channel', 'event_id')
     )
@@ -31,11 +29,11 @@ def upgrade() -> None:
 
     op.create_table('question_log',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('question', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
-    sa.Column('lang', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('entry_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('question', sa.String(length=400), nullable=False),
+    sa.Column('lang', sa.String(length=8), nullable=False),
+    sa.Column('platform', sa.String(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('entry_id', sa.String(length=64), nullable=True),
     sa.Column('score', sa.Float(), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -45,9 +43,9 @@ def upgrade() -> None:
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('platform_user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('platform', sa.String(length=16), nullable=False),
+    sa.Column('platform_user_id', sa.String(length=64), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'platform_user_id', name='uq_users_platform_id')
@@ -55,7 +53,7 @@ def upgrade() -> None:
     op.create_table('feedback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('log_id', sa.Integer(), nullable=False),
-    sa.Column('entry_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('entry_id', sa.String(length=64), nullable=True),
     sa.Column('rating', sa.Integer(), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['log_id'], ['question_log.id'], ),
@@ -64,9 +62,9 @@ def upgrade() -> None:
     )
     op.create_table('user_state',
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('choices', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
-    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('data', sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+    sa.Column('choices', sa.String(length=4000), nullable=False),
+    sa.Column('step', sa.String(length=64), nullable=True),
+    sa.Column('data', sa.String(length=8000), nullable=False),
     sa.Column('updated', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('user_id')
