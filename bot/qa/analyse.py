@@ -82,11 +82,11 @@ def question_kind(words: tuple[str, ...]) -> str | None:
     return None
 
 
-def analyse(text: str, expander: Expander, shorthand: bool = True) -> Analysed:
-    """Normalise and expand one text."""
+def analyse(text: str, expander: Expander, lang: str = "vi") -> Analysed:
+    """Normalise and expand one text (chat shorthand only for Vietnamese)."""
     norm = normalise(text)
-    words = expander.expand(norm.folded, shorthand=shorthand)
-    mask = content_mask(words)
+    words = expander.expand(norm.folded, shorthand=lang == "vi")
+    mask = content_mask(words, lang)
     content = tuple(w for w, keep in zip(words, mask, strict=True) if keep)
     bigrams = frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False))
     return Analysed(norm=norm, words=words, content=content, bigrams=bigrams, kind=question_kind(words))

@@ -18,11 +18,9 @@ def near_duplicate_phrasings(kb: KnowledgeBase) -> list[Problem]:
     expander = Expander(kb.synonyms)
     rows: list[tuple[str, str, str]] = []  # (entry id, original, normalised)
     for entry in kb.entries.values():
-        for lang_version in (entry.vi, entry.en):
-            if lang_version is None:
-                continue
-            for q in lang_version.questions:
-                rows.append((entry.id, q, analyse(q, expander).text))
+        for lang, version in (("vi", entry.vi), ("en", entry.en)):
+            for q in version.questions if version else ():
+                rows.append((entry.id, q, analyse(q, expander, lang).text))
     texts = [r[2] for r in rows]
     if not texts:
         return []

@@ -118,7 +118,7 @@ class LanguageIndex:
             phr.idf_total = sum(self.idf(w) for w in phr.words) or 1.0
 
     def analyse(self, text: str) -> Analysed:
-        return analyse(text, self.expander, shorthand=self.lang == "vi")
+        return analyse(text, self.expander, lang=self.lang)
 
     def idf(self, feature: str) -> float:
         return self.bm25.idf.get(feature, self.max_idf)

@@ -51,8 +51,10 @@ class Matcher:
         self.kb = kb
         self.entries, self.indexes = build_indexes(kb)
         self._expander = Expander(kb.synonyms)
-        self._vi_vocab = self.indexes["vi"].known
-        self._en_vocab = self.indexes["en"].known - self._vi_vocab
+        # Phrasings, not answers (Vietnamese answers quote English names); shared words count for neither.
+        vi_words, en_words = self.indexes["vi"].vocab, self.indexes["en"].vocab
+        self._vi_vocab = vi_words - en_words
+        self._en_vocab = en_words - vi_words
         self._smalltalk = [
             (fold(" ".join(normalise(p).accented)), item) for item in kb.smalltalk for p in item.patterns
         ]

@@ -29,7 +29,7 @@ VI_FILLERS = frozenset(
 )
 
 EN_STOP_WORDS = frozenset(
-    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "of", "in", "on", "at", "to", "for", "from", "by", "with", "what", "when", "which", "who", "whom", "whose", "how", "why", "where", "that", "this", "these", "those", "it", "its", "there", "and", "or", "not", "no", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "his", "her", "their", "about", "into", "than", "then", "so", "as", "has", "have", "had", "any", "tell", "please", "know", "want", "explain", "mean", "means", "meaning", "vietnam's", "year", "date", "day"]
+    ["a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "of", "in", "on", "at", "to", "for", "from", "by", "with", "what", "when", "which", "who", "whom", "whose", "how", "why", "where", "that", "this", "these", "those", "it", "its", "there", "and", "or", "not", "no", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "his", "her", "their", "about", "into", "than", "then", "so", "as", "has", "have", "had", "any", "tell", "please", "know", "want", "explain", "mean", "means", "meaning"]
 )
 
 
@@ -68,9 +68,14 @@ def normalise(text: str) -> NormalText:
     return NormalText(accented=accented, folded=folded, has_marks=has_marks)
 
 
-def content_mask(folded: tuple[str, ...]) -> list[bool]:
-    """True for tokens that carry topic, False for question words and fillers."""
-    mask = [tok not in VI_FILLERS and tok not in EN_STOP_WORDS for tok in folded]
+def content_mask(folded: tuple[str, ...], lang: str = "vi") -> list[bool]:
+    """True for tokens that carry topic, False for question words and fillers.
+
+    Each language has its own list: "day" is content in English, "đây" a filler in Vietnamese.
+    """
+    if lang == "en":
+        return [tok not in EN_STOP_WORDS for tok in folded]
+    mask = [tok not in VI_FILLERS for tok in folded]
     for phrase in VI_QUESTION_PHRASES:
         n = len(phrase)
         for i in range(len(folded) - n + 1):
