@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -77,3 +77,155 @@ class UserState(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=64)
     data: str = Field(default="{}", max_length=8000)
     updated: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+# ---------------------------------------------------------------------------------------------
+# Contests and practice (issue 4). Names and phone numbers live only in `registrations`, and
+# `/xoadulieu` blanks them there; every other table holds ids, scores and times.
+# ---------------------------------------------------------------------------------------------
+
+
+def _optional_time_column(index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=True, index=index)
+
+
+class StaffRole(SQLModel, table=True):
+    """A staff role granted by an admin: `channel:user_id` may run contests of one organiser unit."""
+
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("user_key", "unit_id", name="uq_staff_roles_user_unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_key: str = Field(max_length=96, index=True)
+    unit_id: str = Field(max_length=64)
+    granted_by: str = Field(max_length=96)
+    created: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+class Contest(SQLModel, table=True):
+    """A contest: who organises it, when it runs, and its settings (JSON, see bot/contests/spec.py)."""
+
+    __tablename__ = "contests"
+    __table_args__ = (UniqueConstraint("code", name="uq_contests_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    organiser: str = Field(max_length=64, index=True)
+    status: str = Field(default="open", max_length=16)          # open | closed
+    settings: str = Field(default="{}", max_length=8000)
+    created_by: str = Field(max_length=96)
+    opens: datetime = Field(sa_column=_time_column())
+    closes: datetime = Field(sa_column=_time_column())
+    created: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+    closed_at: datetime | None = Field(default=None, sa_column=_optional_time_column())
+
+
+class ContestRound(SQLModel, table=True):
+    """One ranked round of a contest (a contest without weekly rounds has round 1 only)."""
+
+    __tablename__ = "contest_rounds"
+    __table_args__ = (UniqueConstraint("contest_id", "round_no", name="uq_contest_rounds_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contest_id: int = Field(foreign_key="contests.id")
+    round_no: int
+    opens: datetime = Field(sa_column=_time_column())
+    closes: datetime = Field(sa_column=_time_column(index=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_optional_time_column())
+    actual: int | None = None                                      # the answer to the prediction question
+
+
+class Registration(SQLModel, table=True):
+    """What a participant declared for one contest (fixed after the first attempt)."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("contest_id", "user_id", name="uq_registrations_contest_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contest_id: int = Field(foreign_key="contests.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    unit_id: str = Field(max_length=64)
+    full_name: str | None = Field(default=None, max_length=120)
+    birth_year: int | None = None
+    class_name: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=20)
+    erased: bool = False
+    consented: datetime = Field(sa_column=_time_column())
+    created: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+class Attempt(SQLModel, table=True):
+    """One practice run or contest attempt, with a snapshot of the questions it showed."""
+
+    __tablename__ = "attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    mode: str = Field(max_length=16)                               # practice | contest
+    contest_id: int | None = Field(default=None, foreign_key="contests.id", index=True)
+    round_no: int = 0
+    registration_id: int | None = Field(default=None, foreign_key="registrations.id")
+    status: str = Field(default="active", max_length=16)           # active | finished | expired
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    lang: str = Field(default="vi", max_length=8)
+    questions: str = Field(sa_column=Column(Text, nullable=False))  # JSON snapshot, see bot/quiz/draw.py
+    n_questions: int
+    current_no: int = 0                                            # answered so far = the next question's index
+    score: int = 0
+    prediction: int | None = None
+    started: datetime = Field(sa_column=_time_column())
+    deadline: datetime | None = Field(default=None, sa_column=_optional_time_column(index=True))
+    finished: datetime | None = Field(default=None, sa_column=_optional_time_column())
+    duration_ms: int | None = None
+
+
+class AttemptAnswer(SQLModel, table=True):
+    """One answer; the primary key (attempt, question) makes a second press change nothing."""
+
+    __tablename__ = "attempt_answers"
+
+    attempt_id: int = Field(primary_key=True, foreign_key="attempts.id")
+    question_no: int = Field(primary_key=True)
+    question_id: str = Field(max_length=64, index=True)
+    option: int
+    correct: bool
+    answered: datetime = Field(sa_column=_time_column())
+
+
+class RankingRow(SQLModel, table=True):
+    """A participant's place in a closed round (the attempt that counts, and any prize)."""
+
+    __tablename__ = "contest_rankings"
+    __table_args__ = (UniqueConstraint("contest_id", "round_no", "registration_id", name="uq_contest_rankings_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contest_id: int = Field(foreign_key="contests.id")
+    round_no: int
+    rank: int
+    registration_id: int = Field(foreign_key="registrations.id")
+    attempt_id: int = Field(foreign_key="attempts.id")
+    unit_id: str = Field(max_length=64)
+    score: int
+    gap: int | None = None                                         # |prediction − actual|
+    duration_ms: int
+    submitted: datetime = Field(sa_column=_time_column())
+    prize: str | None = Field(default=None, max_length=16)
+
+
+class Broadcast(SQLModel, table=True):
+    """Outbox of messages the channels send (results, reminders); (kind, ref, channel, chat) sends once."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (UniqueConstraint("kind", "ref", "channel", "chat_id", name="uq_broadcasts_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)                               # e.g. round_result | reminder | time_up
+    ref: str = Field(max_length=64)                                # what it is about, e.g. "12:1"
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    text: str = Field(max_length=4000)
+    attempts: int = 0                                              # delivery tries so far
+    created: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_optional_time_column(index=True))
