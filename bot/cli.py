@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.core.answers import entry_text, match_reply
 from bot.qa.check import check_knowledge
 from bot.qa.grading import passes
+from bot.qa.knowledge import load_knowledge
 from bot.qa.matcher import Match, Matcher
 from bot.qa.store import KnowledgeStore
 
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate knowledge/ (and quizzes/)")
     check.add_argument("directory", nargs="?", type=Path)
     check.add_argument("--quiet", action="store_true", help="print errors and warnings only, not notes")
+    stats = kb_sub.add_parser("stats", help="counts per topic and language, and English coverage")
+    stats.add_argument("directory", nargs="?", type=Path)
 
     chat = sub.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--lang", choices=["vi", "en"], default="vi")
@@ -131,6 +134,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
+    if args.kb_command == "stats":
+        return cmd_kb_stats(args, settings)
     directory = args.directory or settings.knowledge_dir
     kb, problems = check_knowledge(directory)
     shown = [p for p in problems if not (args.quiet and p.severity == "info")]
@@ -143,6 +148,25 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(kb.entries)} entries ({english} in English) in {len(kb.topics)} topics; "
           f"{errors} errors, {warnings} warnings, {reviews} marked for review")
     return 1 if errors else 0
+
+
+def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """Entries per topic, how many have English, phrasings, and review flags."""
+    kb, _ = load_knowledge(args.directory or settings.knowledge_dir)
+    print(f"{'topic':<24} {'entries':>7} {'english':>7} {'phrasings':>9} {'review':>6}")
+    rows: list[tuple[str, int, int, int, int]] = []
+    for topic in kb.topics.values():
+        entries = kb.in_topic(topic.id)
+        rows.append((topic.id, len(entries), sum(e.en is not None for e in entries),
+                     sum(len(e.vi.questions) + (len(e.en.questions) if e.en else 0) for e in entries),
+                     sum(e.review for e in entries)))
+    for row in rows:
+        print(f"{row[0]:<24} {row[1]:>7} {row[2]:>7} {row[3]:>9} {row[4]:>6}")
+    total = [sum(int(r[i]) for r in rows) for i in range(1, 5)]
+    print(f"{'total':<24} {total[0]:>7} {total[1]:>7} {total[2]:>9} {total[3]:>6}")
+    share = total[1] / total[0] if total[0] else 0.0
+    print(f"English coverage: {share:.0%} of entries")
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -27,6 +27,17 @@ class Phrasing:
     features: frozenset[str]
     words: frozenset[str] = frozenset()
     idf_total: float = 1.0
+    accented: dict[str, frozenset[str]] = field(default_factory=dict)  # folded -> accented spellings
+
+
+def accent_map(a: Analysed) -> dict[str, frozenset[str]]:
+    """How each folded word was spelled with diacritics in this text ({} when typed without)."""
+    if not a.norm.has_marks:
+        return {}
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for folded, accented in zip(a.norm.folded, a.norm.accented, strict=True):
+        spellings[folded].add(accented)
+    return {k: frozenset(v) for k, v in spellings.items()}
 
 
 @dataclass
@@ -101,7 +112,7 @@ class LanguageIndex:
                     continue
                 feats = features_of(a)
                 self.by_entry[idx].append(len(self.phrasings))
-                self.phrasings.append(Phrasing(idx, a, frozenset(feats), frozenset(a.content)))
+                self.phrasings.append(Phrasing(idx, a, frozenset(feats), frozenset(a.content), accented=accent_map(a)))
                 docs[idx].update(set(feats))
             answer_content = self.analyse(version.answer).content
             answer_docs[idx].update(answer_content)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from bot.qa.analyse import Analysed, Expander, analyse
-from bot.qa.index import LanguageIndex, Phrasing, build_indexes, features_of
+from bot.qa.index import LanguageIndex, Phrasing, accent_map, build_indexes, features_of
 from bot.qa.knowledge import Entry, KnowledgeBase, SmallTalk
 from bot.qa.normalize import fold, looks_english, normalise
 
@@ -98,7 +98,7 @@ class Matcher:
         weights = {w: index.idf(w) * credit.get(w, 1.0) for w in dict.fromkeys(content)}
         total = sum(weights.values()) or 1.0
         query_text = " ".join(query.words)
-        accented = set(query.norm.accented) if query.norm.has_marks else set()
+        accented = accent_map(query)
         ranked: list[Candidate] = []
         for idx in index.retrieve(features, list(content)):
             answer_words = index.answer_words[idx]
@@ -139,21 +139,19 @@ class Matcher:
         bigrams: set[str],
         query: Analysed,
         query_text: str,
-        accented: set[str],
+        accented: dict[str, frozenset[str]],
         answer_words: frozenset[str],
     ) -> tuple[float, float]:
         p_words = phr.words
-        matched = sum(w for word, w in weights.items() if word in p_words)
+        clash = _spelling_clashes(accented, phr.accented)
+        matched = sum(w * (0.4 if word in clash else 1.0) for word, w in weights.items() if word in p_words)
         coverage = matched / total
         from_answer = sum(w for word, w in weights.items() if word in p_words or word in answer_words) / total
         precision = sum(index.idf(w) for w in p_words if w in weights) / phr.idf_total
         bigram_share = len(bigrams & phr.analysed.bigrams) / len(bigrams) if bigrams else coverage
         fuzzy = fuzz.token_sort_ratio(query_text, phr.analysed.text) / 100.0
         same_kind = 1.0 if query.kind and query.kind == phr.analysed.kind else 0.0
-        accent = 0.0
-        if accented:
-            p_acc = set(phr.analysed.norm.accented)
-            accent = len(accented & p_acc) / max(len(accented | p_acc), 1)
+        accent = _accent_agreement(accented, phr.accented)
         score = (
             0.40 * coverage
             + 0.15 * precision
@@ -161,7 +159,7 @@ class Matcher:
             + 0.13 * fuzzy
             + 0.12 * from_answer
             + 0.04 * same_kind
-            + 0.04 * accent
+            + 0.06 * accent
         )
         return 100.0 * score, max(coverage, from_answer)
 
@@ -182,6 +180,26 @@ class Matcher:
                          suggestions=tuple(c.entry for c in top[1:4]), normalised=normalised, candidates=tuple(top))
         return Match("suggest", lang, entry=None, score=best.score,
                      suggestions=tuple(c.entry for c in top[:3]), normalised=normalised, candidates=tuple(top))
+
+
+def _spelling_clashes(query: dict[str, frozenset[str]], phrasing: dict[str, frozenset[str]]) -> frozenset[str]:
+    """Folded words both texts contain but spell with different diacritics (thành ≠ thanh)."""
+    if not query or not phrasing:
+        return frozenset()
+    return frozenset(w for w, spelled in query.items() if w in phrasing and not spelled & phrasing[w])
+
+
+def _accent_agreement(query: dict[str, frozenset[str]], phrasing: dict[str, frozenset[str]]) -> float:
+    """Share of shared words spelled with the same diacritics ("thành niên" is not "thanh niên").
+
+    Neutral (0.5) unless both texts were typed with diacritics.
+    """
+    if not query or not phrasing:
+        return 0.5
+    shared = [w for w in query if w in phrasing]
+    if not shared:
+        return 0.5
+    return sum(bool(query[w] & phrasing[w]) for w in shared) / len(shared)
 
 
 def build_matcher(kb: KnowledgeBase) -> Matcher:
