@@ -135,12 +135,21 @@ class LanguageIndex:
         return self.bm25.idf.get(feature, self.max_idf)
 
     def correct(self, token: str) -> str | None:
-        """The vocabulary word one typo away from an unknown token, if there is one."""
+        """The vocabulary word one typo away from an unknown token, if there is one.
+
+        Short words are only corrected for a doubled letter ("emm" -> "em"): one edit
+        away from a 3-4 letter word is too often another real word ("xang" is not "sang").
+        """
         if token in self._corrections:
             return self._corrections[token]
         best: str | None = None
-        if len(token) >= 3 and not token.isdigit():
-            cutoff = 1 if len(token) < 7 else 2
+        if token.isdigit() or len(token) < 3:
+            best = None
+        elif len(token) < 5:
+            undoubled = token[:-1] if token[-1] == token[-2] else None
+            best = undoubled if undoubled in self.vocab else None
+        else:
+            cutoff = 1 if len(token) < 8 else 2
             found = process.extractOne(token, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=cutoff)
             if found is not None and not found[0].isdigit():
                 best = found[0]

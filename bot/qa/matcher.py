@@ -21,6 +21,8 @@ SUGGEST_AT = 36.0       # between SUGGEST_AT and ANSWER_AT: "did you mean"
 CLEAR_LEAD = 4.0        # a close runner-up below this lead turns an answer into a suggestion
 SURE_SCORE = 80.0       # above this, a close runner-up does not matter
 MIN_COVERAGE = 0.55     # share of the question's topic words an answer must account for
+MIN_SUGGEST_COVERAGE = 0.45  # below this the question is about something we don't cover
+MIN_INFORMATION = 2.2   # total IDF of the topic words: "luật" alone is too vague to answer
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,13 @@ class Matcher:
         small = self._match_smalltalk(query)
         if small is not None:
             return Match("smalltalk", lang, smalltalk=small, normalised=query.text)
-        candidates = self._rank(index, query)
+        candidates, information = self._rank(index, query)
         if lang == "en" and (not candidates or candidates[0].score < ANSWER_AT):
             # English speakers may use a term only the Vietnamese phrasings have (a law name).
-            vi_candidates = self._rank(self.indexes["vi"], self.indexes["vi"].analyse(text))
+            vi_candidates, vi_information = self._rank(self.indexes["vi"], self.indexes["vi"].analyse(text))
             if vi_candidates and (not candidates or vi_candidates[0].score > candidates[0].score):
-                candidates = vi_candidates
-        return self._verdict(candidates, lang, query.text)
+                candidates, information = vi_candidates, vi_information
+        return self._verdict(candidates, information, lang, query.text)
 
     def _match_smalltalk(self, query: Analysed) -> SmallTalk | None:
         if len(query.words) > 6:
@@ -89,14 +91,16 @@ class Matcher:
                 return item
         return None
 
-    def _rank(self, index: LanguageIndex, query: Analysed) -> list[Candidate]:
+    def _rank(self, index: LanguageIndex, query: Analysed) -> tuple[list[Candidate], float]:
+        """Candidates best first, and how much the question says (IDF of its known topic words)."""
         content, credit = self._resolve_words(index, query)
         if not content:
-            return []
+            return [], 0.0
         bigrams = {f"{a} {b}" for a, b in zip(content, content[1:], strict=False)}
         features = list(dict.fromkeys(content)) + sorted(bigrams)
         weights = {w: index.idf(w) * credit.get(w, 1.0) for w in dict.fromkeys(content)}
         total = sum(weights.values()) or 1.0
+        information = sum(w for word, w in weights.items() if word in index.known)
         query_text = " ".join(query.words)
         accented = accent_map(query)
         ranked: list[Candidate] = []
@@ -112,7 +116,7 @@ class Matcher:
             if best > 0:
                 ranked.append(Candidate(index.entries[idx], best, best_cov))
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return ranked
+        return ranked, information
 
     def _resolve_words(self, index: LanguageIndex, query: Analysed) -> tuple[list[str], dict[str, float]]:
         """Content words, with typos corrected to known words at reduced credit."""
@@ -125,7 +129,7 @@ class Matcher:
             fixed = index.correct(word)
             if fixed is not None:
                 content.append(fixed)
-                credit[fixed] = 0.8
+                credit[fixed] = 0.7
             else:
                 content.append(word)
         return content, credit
@@ -161,20 +165,20 @@ class Matcher:
             + 0.04 * same_kind
             + 0.06 * accent
         )
-        return 100.0 * score, max(coverage, from_answer)
+        return min(100.0, 100.0 * score), max(coverage, from_answer)
 
     @staticmethod
-    def _verdict(candidates: list[Candidate], lang: str, normalised: str) -> Match:
+    def _verdict(candidates: list[Candidate], information: float, lang: str, normalised: str) -> Match:
         unique: list[Candidate] = []
         for cand in candidates:
             if all(cand.entry.id != u.entry.id for u in unique):
                 unique.append(cand)
         top = unique[:5]
-        if not top or top[0].score < SUGGEST_AT:
+        if not top or top[0].score < SUGGEST_AT or top[0].coverage < MIN_SUGGEST_COVERAGE:
             return Match("none", lang, normalised=normalised, candidates=tuple(top))
         best = top[0]
         lead = best.score - (top[1].score if len(top) > 1 else 0.0)
-        confident = best.score >= ANSWER_AT and best.coverage >= MIN_COVERAGE
+        confident = best.score >= ANSWER_AT and best.coverage >= MIN_COVERAGE and information >= MIN_INFORMATION
         if confident and (lead >= CLEAR_LEAD or best.score >= SURE_SCORE):
             return Match("answer", lang, entry=best.entry, score=best.score,
                          suggestions=tuple(c.entry for c in top[1:4]), normalised=normalised, candidates=tuple(top))

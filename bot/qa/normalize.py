@@ -25,7 +25,7 @@ VI_QUESTION_PHRASES = (
     ("xin", "hoi"), ("ban", "oi"), ("bot", "oi"), ("co", "phai"), ("duoc", "khong"),
 )
 VI_FILLERS = frozenset(
-    ["gi", "nao", "may", "a", "ha", "nhi", "vay", "oi", "nhe", "the", "thi", "ma", "la", "cua", "cho", "va", "cac", "nhung", "mot", "co", "toi", "minh", "hoi", "xin", "hay", "giup", "ve", "voi", "nay", "do", "day", "kia", "roi", "nua", "vs", "cai"]
+    ["duoc", "gi", "nao", "may", "a", "ha", "nhi", "vay", "oi", "nhe", "the", "thi", "ma", "la", "cua", "cho", "va", "cac", "nhung", "mot", "co", "toi", "minh", "hoi", "xin", "hay", "giup", "ve", "voi", "nay", "do", "day", "kia", "roi", "nua", "vs", "cai"]
 )
 
 EN_STOP_WORDS = frozenset(
