@@ -82,10 +82,22 @@ def question_kind(words: tuple[str, ...]) -> str | None:
     return None
 
 
+def english_stem(word: str) -> str:
+    """A light English stemmer: rights -> right, counts -> count, ratified -> ratifi."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
+            return word[: len(word) - len(suffix)] + keep
+    return word
+
+
 def analyse(text: str, expander: Expander, lang: str = "vi") -> Analysed:
-    """Normalise and expand one text (chat shorthand only for Vietnamese)."""
+    """Normalise and expand one text (chat shorthand only for Vietnamese, stems only for English)."""
     norm = normalise(text)
     words = expander.expand(norm.folded, shorthand=lang == "vi")
+    if lang == "en":
+        words = tuple(english_stem(w) for w in words)
     mask = content_mask(words, lang)
     content = tuple(w for w, keep in zip(words, mask, strict=True) if keep)
     bigrams = frozenset(f"{a} {b}" for a, b in zip(content, content[1:], strict=False))

@@ -100,6 +100,7 @@ class LanguageIndex:
         docs: list[Counter[str]] = [Counter() for _ in entries]
         answer_docs: list[Counter[str]] = [Counter() for _ in entries]
         self.answer_words: list[frozenset[str]] = [frozenset() for _ in entries]
+        self.answer_bigrams: list[frozenset[str]] = [frozenset() for _ in entries]
         for idx, entry in enumerate(entries):
             version = entry.en if lang == "en" else entry.vi
             if version is None:
@@ -114,15 +115,19 @@ class LanguageIndex:
                 self.by_entry[idx].append(len(self.phrasings))
                 self.phrasings.append(Phrasing(idx, a, frozenset(feats), frozenset(a.content), accented=accent_map(a)))
                 docs[idx].update(set(feats))
-            answer_content = self.analyse(version.answer).content
-            answer_docs[idx].update(answer_content)
-            self.answer_words[idx] = frozenset(answer_content)
+            answer = self.analyse(version.answer)
+            answer_docs[idx].update(answer.content)
+            self.answer_words[idx] = frozenset(answer.content)
+            self.answer_bigrams[idx] = answer.bigrams
         self.bm25 = _Bm25.build(docs)
         self.answer_bm25 = _Bm25.build(answer_docs)
         self.vocab = frozenset(f for f in self.bm25.idf if " " not in f)
         self.answer_vocab = frozenset(self.answer_bm25.idf)
         self.known = self.vocab | self.answer_vocab
         self._vocab_list = sorted(self.vocab)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._vocab_list:
+            self._by_length[len(word)].append(word)
         self.max_idf = math.log(1 + (len(entries) + 0.5) / 0.5)
         self._corrections: dict[str, str | None] = {}
         for phr in self.phrasings:
@@ -143,11 +148,10 @@ class LanguageIndex:
         if token in self._corrections:
             return self._corrections[token]
         best: str | None = None
-        if token.isdigit() or len(token) < 3:
+        if any(ch.isdigit() for ch in token) or len(token) < 3:
             best = None
         elif len(token) < 5:
-            undoubled = token[:-1] if token[-1] == token[-2] else None
-            best = undoubled if undoubled in self.vocab else None
+            best = self._short_fix(token)
         else:
             cutoff = 1 if len(token) < 8 else 2
             found = process.extractOne(token, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=cutoff)
@@ -156,6 +160,16 @@ class LanguageIndex:
         if len(self._corrections) < 50_000:
             self._corrections[token] = best
         return best
+
+    def _short_fix(self, token: str) -> str | None:
+        """A doubled letter ("emm") or, from four letters, one missing letter ("quyn")."""
+        if token[-1] == token[-2] and token[:-1] in self.vocab:
+            return token[:-1]
+        if len(token) == 4:
+            for word in self._by_length.get(5, ()):
+                if Levenshtein.distance(token, word, score_cutoff=1) <= 1:
+                    return word
+        return None
 
     def retrieve(self, features: list[str], answer_features: list[str], limit: int = 25) -> list[int]:
         """Candidate entry indexes by BM25 on phrasings, topped up from the answers."""

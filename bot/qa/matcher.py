@@ -16,12 +16,23 @@ from bot.qa.index import LanguageIndex, Phrasing, accent_map, build_indexes, fea
 from bot.qa.knowledge import Entry, KnowledgeBase, SmallTalk
 from bot.qa.normalize import fold, looks_english, normalise
 
-ANSWER_AT = 58.0        # a best score at or above this answers
+ANSWER_AT = 54.0        # a best score at or above this answers
 SUGGEST_AT = 36.0       # between SUGGEST_AT and ANSWER_AT: "did you mean"
-CLEAR_LEAD = 4.0        # a close runner-up below this lead turns an answer into a suggestion
-SURE_SCORE = 80.0       # above this, a close runner-up does not matter
+CLEAR_LEAD = 1.0        # a close runner-up below this lead turns an answer into a suggestion
+SURE_SCORE = 70.0       # above this, a close runner-up does not matter
 MIN_COVERAGE = 0.55     # share of the question's topic words an answer must account for
 MIN_SUGGEST_COVERAGE = 0.45  # below this the question is about something we don't cover
+# How much each signal counts in a phrasing's score (they add up to 1).
+WEIGHTS = {
+    "coverage": 0.36,        # IDF share of the question's topic words found in the phrasing
+    "precision": 0.13,       # IDF share of the phrasing's topic words found in the question
+    "bigrams": 0.12,         # shared two-word phrases (most Vietnamese words have two syllables)
+    "fuzzy": 0.12,           # rapidfuzz token_sort_ratio on the folded text
+    "answer": 0.10,          # topic words found in the phrasing or the entry's answer
+    "answer_bigrams": 0.07,  # two-word phrases found in the answer ("điều 20")
+    "kind": 0.04,            # same kind of question (when / how many / which article…)
+    "accent": 0.06,          # same diacritics on shared words, when both were typed with them
+}
 MIN_INFORMATION = 2.2   # total IDF of the topic words: "luật" alone is too vague to answer
 
 
@@ -106,11 +117,13 @@ class Matcher:
         ranked: list[Candidate] = []
         for idx in index.retrieve(features, list(content)):
             answer_words = index.answer_words[idx]
+            answer_bigrams = index.answer_bigrams[idx]
             best = 0.0
             best_cov = 0.0
             for p_idx in index.by_entry.get(idx, []):
                 phr = index.phrasings[p_idx]
-                score, cov = self._score(index, phr, weights, total, bigrams, query, query_text, accented, answer_words)
+                score, cov = self._score(index, phr, weights, total, bigrams, query, query_text, accented,
+                                         answer_words, answer_bigrams)
                 if score > best:
                     best, best_cov = score, cov
             if best > 0:
@@ -145,6 +158,7 @@ class Matcher:
         query_text: str,
         accented: dict[str, frozenset[str]],
         answer_words: frozenset[str],
+        answer_bigrams: frozenset[str],
     ) -> tuple[float, float]:
         p_words = phr.words
         clash = _spelling_clashes(accented, phr.accented)
@@ -153,17 +167,19 @@ class Matcher:
         from_answer = sum(w for word, w in weights.items() if word in p_words or word in answer_words) / total
         precision = sum(index.idf(w) for w in p_words if w in weights) / phr.idf_total
         bigram_share = len(bigrams & phr.analysed.bigrams) / len(bigrams) if bigrams else coverage
+        answer_bigram_share = len(bigrams & answer_bigrams) / len(bigrams) if bigrams else from_answer
         fuzzy = fuzz.token_sort_ratio(query_text, phr.analysed.text) / 100.0
         same_kind = 1.0 if query.kind and query.kind == phr.analysed.kind else 0.0
         accent = _accent_agreement(accented, phr.accented)
         score = (
-            0.40 * coverage
-            + 0.15 * precision
-            + 0.12 * bigram_share
-            + 0.13 * fuzzy
-            + 0.12 * from_answer
-            + 0.04 * same_kind
-            + 0.06 * accent
+            WEIGHTS["coverage"] * coverage
+            + WEIGHTS["precision"] * precision
+            + WEIGHTS["bigrams"] * bigram_share
+            + WEIGHTS["fuzzy"] * fuzzy
+            + WEIGHTS["answer"] * from_answer
+            + WEIGHTS["answer_bigrams"] * answer_bigram_share
+            + WEIGHTS["kind"] * same_kind
+            + WEIGHTS["accent"] * accent
         )
         return min(100.0, 100.0 * score), max(coverage, from_answer)
 

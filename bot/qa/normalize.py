@@ -13,6 +13,8 @@ from dataclasses import dataclass
 MAX_QUERY_CHARS = 400
 
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+# "10/12", "10-12", "10 tháng 12" -> one token "10t12", so 27/7 never matches 30/7 by its "7".
+_DAY_MONTH_RE = re.compile(r"(?<![\d/])(\d{1,2})\s*(?:[/.-]|\s+tháng\s+|\s+thang\s+)\s*(\d{1,2})(?![\d])")
 _VI_MARKS = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 
 # Vietnamese question words and fillers carry no topic: they are dropped from retrieval
@@ -25,7 +27,7 @@ VI_QUESTION_PHRASES = (
     ("xin", "hoi"), ("ban", "oi"), ("bot", "oi"), ("co", "phai"), ("duoc", "khong"),
 )
 VI_FILLERS = frozenset(
-    ["duoc", "gi", "nao", "may", "a", "ha", "nhi", "vay", "oi", "nhe", "the", "thi", "ma", "la", "cua", "cho", "va", "cac", "nhung", "mot", "co", "toi", "minh", "hoi", "xin", "hay", "giup", "ve", "voi", "nay", "do", "day", "kia", "roi", "nua", "vs", "cai"]
+    ["duoc", "mn", "gi", "nao", "may", "a", "ha", "nhi", "vay", "oi", "nhe", "the", "thi", "ma", "la", "cua", "cho", "va", "cac", "nhung", "mot", "co", "toi", "minh", "hoi", "xin", "hay", "giup", "ve", "voi", "nay", "do", "day", "kia", "roi", "nua", "vs", "cai"]
 )
 
 EN_STOP_WORDS = frozenset(
@@ -55,13 +57,13 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Words and numbers of a cleaned text."""
-    return _WORD_RE.findall(text)
+    """Words and numbers of a cleaned text; a day/month date is one token."""
+    return _WORD_RE.findall(_DAY_MONTH_RE.sub(lambda m: f"{int(m[1])}t{int(m[2])}", text))
 
 
 def normalise(text: str) -> NormalText:
     """Clean, tokenise and fold one text."""
-    cleaned = clean(text)[:MAX_QUERY_CHARS]
+    cleaned = clean(text)[:MAX_QUERY_CHARS].replace("'s ", " ").replace("’s ", " ")
     accented = tuple(tokens(cleaned))
     folded = tuple(fold(tok) for tok in accented)
     has_marks = any(ch in _VI_MARKS for ch in cleaned)
