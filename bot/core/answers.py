@@ -8,6 +8,7 @@ from bot.qa.knowledge import Entry, KnowledgeBase
 from bot.qa.matcher import Match
 
 LABEL_CHARS = 60
+CLOSE_SCORE = 5.0   # runner-ups this close to the answer are offered as related questions
 
 
 def short(text: str, limit: int = LABEL_CHARS) -> str:
@@ -31,9 +32,11 @@ def entry_choice(entry: Entry, lang: str) -> Choice:
     return Choice(short(entry.title(lang)), f"e:{entry.id}")
 
 
-def answer_reply(entry: Entry, lang: str, kb: KnowledgeBase, log_id: int | None) -> Reply:
-    """An answer with up to 3 related topics and 👍/👎 buttons."""
-    related = [kb.entries[r] for r in entry.related if r in kb.entries][:3]
+def answer_reply(entry: Entry, lang: str, kb: KnowledgeBase, log_id: int | None,
+                 close: tuple[Entry, ...] = ()) -> Reply:
+    """An answer with up to 3 related topics (close runner-ups first) and 👍/👎 buttons."""
+    related = list(dict.fromkeys([*close, *(kb.entries[r] for r in entry.related if r in kb.entries)]))
+    related = [r for r in related if r.id != entry.id][:3]
     choices = [entry_choice(r, lang) for r in related]
     if log_id is not None:
         choices += [Choice("👍", f"fb:{log_id}:u"), Choice("👎", f"fb:{log_id}:d")]
@@ -59,7 +62,8 @@ def match_reply(match: Match, kb: KnowledgeBase, log_id: int | None) -> Reply:
     """The reply for any matcher outcome."""
     lang = match.lang
     if match.outcome == "answer" and match.entry is not None:
-        return answer_reply(match.entry, lang, kb, log_id)
+        close = tuple(c.entry for c in match.candidates[1:] if match.score - c.score <= CLOSE_SCORE)[:2]
+        return answer_reply(match.entry, lang, kb, log_id, close)
     if match.outcome == "suggest":
         return suggest_reply(match, lang)
     if match.outcome == "smalltalk" and match.smalltalk is not None:
