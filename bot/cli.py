@@ -185,10 +185,32 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve every configured channel until SIGTERM; with none, open the terminal chat."""
+    if settings.telegram_token or settings.zalo_oa_enabled or settings.zalo_bot_enabled:
+        return _run_channels(settings)
     print("No platform channel is configured (set TELEGRAM_BOT_TOKEN, ZALO_…); opening the terminal chat.",
           file=sys.stderr)
     args.lang = "vi"
     return cmd_chat(args, settings)
+
+
+def _run_channels(settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.channels.runner import run_channels
+
+    # A service logs at LOG_LEVEL (main() quiets `run` for the terminal chat).
+    logging.getLogger().setLevel(getattr(logging, settings.log_level, logging.INFO))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request URL, token included
+
+    async def serve() -> None:
+        app = await build_app(settings)
+        try:
+            await run_channels(app, settings)
+        finally:
+            await app.close()
+
+    asyncio.run(serve())
+    return 0
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:

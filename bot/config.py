@@ -48,6 +48,17 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1:8080"
+    # Zalo Official Account (API v3) and Zalo Bot Platform (issue 6)
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None        # checks webhook signatures
+    zalo_oa_app_secret: str | None = None        # refreshes access tokens
+    zalo_oa_access_token: str | None = None      # the first pair; later pairs live in the database
+    zalo_oa_refresh_token: str | None = None
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
+    zalo_bot_token: str | None = None
+    zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_bot_webhook_secret: str | None = None   # set: webhook at /zalo/bot instead of polling
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -65,4 +76,24 @@ class Settings:
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             webhook_listen=env.get("WEBHOOK_LISTEN", "127.0.0.1:8080"),
+            zalo_oa_app_id=env.get("ZALO_OA_APP_ID") or None,
+            zalo_oa_secret_key=env.get("ZALO_OA_SECRET_KEY") or None,
+            zalo_oa_app_secret=env.get("ZALO_OA_APP_SECRET") or None,
+            zalo_oa_access_token=env.get("ZALO_OA_ACCESS_TOKEN") or None,
+            zalo_oa_refresh_token=env.get("ZALO_OA_REFRESH_TOKEN") or None,
+            zalo_oa_api_base_url=(env.get("ZALO_OA_API_BASE_URL") or "https://openapi.zalo.me").rstrip("/"),
+            zalo_oauth_base_url=(env.get("ZALO_OAUTH_BASE_URL") or "https://oauth.zaloapp.com").rstrip("/"),
+            zalo_bot_token=env.get("ZALO_BOT_TOKEN") or None,
+            zalo_bot_api_base_url=(env.get("ZALO_BOT_API_BASE_URL") or "https://bot-api.zaloplatforms.com/bot").rstrip("/"),
+            zalo_bot_webhook_secret=env.get("ZALO_BOT_WEBHOOK_SECRET") or None,
         )
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        """The OA channel runs when its webhook can be verified (app id and OA secret key set)."""
+        return bool(self.zalo_oa_app_id and self.zalo_oa_secret_key)
+
+    @property
+    def zalo_bot_enabled(self) -> bool:
+        """The Bot Platform channel runs when a bot token is set."""
+        return bool(self.zalo_bot_token)

@@ -95,7 +95,7 @@ class Dialogue:
         user = await get_or_create_user(session, platform=inbound.channel, platform_user_id=inbound.user_id, language=lang_hint)
         assert user.id is not None
         state = await load_state(session, user_id=user.id)
-        turn = Turn(inbound, user, state, session, user.language or "vi", inbound.user_key in self.admins)
+        turn = Turn(inbound, user, state, session, user.language or "vi", is_admin(self.admins, inbound))
         replies = await self._route(turn)
         payloads = [c.payload for r in replies for c in r.choices]
         if payloads or stored_choices(state):
@@ -130,6 +130,13 @@ class Dialogue:
         if handler is None:
             return [Reply(t("stale", turn.lang), kind="error")]
         return await handler(turn, rest)
+
+
+def is_admin(admins: frozenset[str], inbound: Inbound) -> bool:
+    """`channel:user_id` is in ADMINS; `zalo:<id>` there stands for either Zalo channel."""
+    if inbound.user_key in admins:
+        return True
+    return inbound.channel.startswith("zalo_") and f"zalo:{inbound.user_id}" in admins
 
 
 def _typed_choice(text: str, payloads: list[str]) -> str | None:

@@ -229,3 +229,71 @@ class Broadcast(SQLModel, table=True):
     attempts: int = 0                                              # delivery tries so far
     created: datetime = Field(default_factory=utcnow, sa_column=_time_column())
     sent_at: datetime | None = Field(default=None, sa_column=_optional_time_column(index=True))
+
+
+# --- Telegram channel: state the channel keeps so any process can serve any update -------------
+
+
+class TelegramMessage(SQLModel, table=True):
+    """Which message in a chat carries an edit key, so the next reply with that key edits it."""
+
+    __tablename__ = "telegram_messages"
+
+    chat_id: str = Field(primary_key=True, max_length=64)
+    edit_key: str = Field(primary_key=True, max_length=64)
+    message_id: int
+    updated: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+class TelegramGroupQuiz(SQLModel, table=True):
+    """A practice quiz of native quiz polls running in a group."""
+
+    __tablename__ = "telegram_group_quizzes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=64, index=True)
+    lang: str = Field(default="vi", max_length=8)
+    topic: str | None = Field(default=None, max_length=64)
+    questions: str = Field(sa_column=Column(Text, nullable=False))   # draw snapshot (bot.quiz.draw)
+    n_questions: int
+    sent: int = 0                                                   # polls posted so far
+    open_period: int
+    status: str = Field(default="running", max_length=16)            # running | done
+    next_at: datetime = Field(default_factory=utcnow, sa_column=_time_column(index=True))
+    created: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+class TelegramQuizPoll(SQLModel, table=True):
+    """One posted quiz poll: which quiz, which question, the right option."""
+
+    __tablename__ = "telegram_quiz_polls"
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    quiz_id: int = Field(foreign_key="telegram_group_quizzes.id", index=True)
+    question_no: int
+    correct: int
+    message_id: int
+
+
+class TelegramQuizAnswer(SQLModel, table=True):
+    """A group member's answer to one poll; the display name is blanked once the leaderboard is out."""
+
+    __tablename__ = "telegram_quiz_answers"
+
+    poll_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+    quiz_id: int = Field(foreign_key="telegram_group_quizzes.id", index=True)
+    correct: bool
+    display_name: str = Field(default="", max_length=64)
+    answered: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+class TelegramBroadcastClaim(SQLModel, table=True):
+    """One process's claim on a `broadcasts` row, so every row goes out once across processes."""
+
+    __tablename__ = "telegram_broadcast_claims"
+
+    broadcast_id: int = Field(primary_key=True, foreign_key="broadcasts.id")
+    chat_id: str = Field(max_length=64, index=True)
+    state: str = Field(default="sending", max_length=8)              # sending | sent | failed
+    claimed: datetime = Field(default_factory=utcnow, sa_column=_time_column(index=True))

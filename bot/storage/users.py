@@ -57,3 +57,14 @@ def stored_choices(state: UserState) -> list[str]:
     except ValueError:
         return []
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+async def last_choices(session: AsyncSession, *, platform: str, platform_user_id: str) -> list[str]:
+    """The payloads of the choices last shown to a platform user (none for a new user); read-only."""
+    state = (
+        await session.execute(
+            select(UserState).join(User, col(User.id) == col(UserState.user_id))
+            .where(col(User.platform) == platform, col(User.platform_user_id) == platform_user_id)
+        )
+    ).scalar_one_or_none()
+    return stored_choices(state) if state is not None else []

@@ -1,0 +1,128 @@
+"""Getting replies to Telegram reliably: 429 per chat, retries with backoff, edits in place.
+
+A reply to a user's own action goes out at once (no global limiter: at 30 msg/s one would cap
+a contest at 30 answers/s). When Telegram answers 429 for a chat, that chat waits `retry_after`
+seconds; other chats carry on. Network errors and 5xx are retried with backoff, and nothing
+here ever raises into the handler: a lost reply is logged, the bot keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from bot.channels.telegram_render import reply_pieces
+from bot.core.messages import Reply
+from bot.storage.db import Database
+from bot.storage.telegram import keyed_message, remember_keyed_message
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+MAX_RETRY_AFTER_WAITS = 3
+
+
+class Sender:
+    """Sends and edits messages for the channel, honouring Telegram's per-chat back-off."""
+
+    def __init__(self, bot: Bot, db: Database) -> None:
+        self.bot = bot
+        self.db = db
+        self._chat_free_at: dict[int, float] = {}
+
+    async def call(self, chat_id: int, what: str, request: Callable[[], Awaitable[T]]) -> T | None:
+        """Run one Bot API call for a chat; retry 429/5xx/network errors; None when it failed for good."""
+        waits = 0
+        for attempt, pause in enumerate((*BACKOFF, None)):
+            await self._wait_for_chat(chat_id)
+            try:
+                return await request()
+            except RetryAfter as exc:
+                # Telegram's flood control: this chat (only) must wait retry_after seconds.
+                self._hold_chat(chat_id, _seconds(exc.retry_after))
+                waits += 1
+                if waits > MAX_RETRY_AFTER_WAITS:
+                    log.warning("%s: gave up after %d flood waits", what, waits)
+                    return None
+            except (BadRequest, Forbidden, InvalidToken) as exc:
+                raise_or_log(what, exc)
+                return None
+            except NetworkError as exc:  # also TimedOut and 5xx (the library maps them to NetworkError)
+                if pause is None:
+                    log.warning("%s: failed after %d tries: %s", what, attempt + 1, type(exc).__name__)
+                    return None
+                log.info("%s: %s, retrying in %.1fs", what, type(exc).__name__, pause)
+                await asyncio.sleep(pause)
+            except TelegramError as exc:
+                log.warning("%s: %s", what, type(exc).__name__)
+                return None
+        return None
+
+    async def _wait_for_chat(self, chat_id: int) -> None:
+        delay = self._chat_free_at.get(chat_id, 0.0) - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            self._chat_free_at.pop(chat_id, None)
+
+    def _hold_chat(self, chat_id: int, seconds: float) -> None:
+        self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), time.monotonic() + seconds)
+
+    async def send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+        return await self.call(chat_id, "sendMessage", lambda: self.bot.send_message(
+            chat_id, text, reply_markup=markup, disable_web_page_preview=True))
+
+    async def send_replies(self, chat_id: int, replies: list[Reply]) -> None:
+        """Show the core's replies in order: new messages, or edits of a keyed message."""
+        for reply in replies:
+            if reply.edit_key and await self._edit_keyed(chat_id, reply):
+                continue
+            last: Message | None = None
+            for text, markup in reply_pieces(reply):
+                last = await self.send_text(chat_id, text, markup) or last
+            if reply.edit_key and last is not None:
+                async with self.db.session() as session:
+                    await remember_keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key,
+                                                 message_id=last.message_id)
+                    await session.commit()
+
+    async def _edit_keyed(self, chat_id: int, reply: Reply) -> bool:
+        """Edit the message that carries the reply's key; False when there is none to edit."""
+        assert reply.edit_key is not None
+        pieces = reply_pieces(reply)
+        if len(pieces) != 1:
+            return False
+        async with self.db.session() as session:
+            message_id = await keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key)
+        if message_id is None:
+            return False
+        text, markup = pieces[0]
+        try:
+            await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup,
+                                             disable_web_page_preview=True)
+            return True
+        except BadRequest as exc:
+            # Editing to identical content is an error on Telegram; the message already shows it.
+            # Too old or deleted: False sends a new message instead.
+            return "not modified" in str(exc).lower()
+        except TelegramError:
+            edited = await self.call(chat_id, "editMessageText", lambda: self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup, disable_web_page_preview=True))
+            return edited is not None
+
+
+def raise_or_log(what: str, exc: TelegramError) -> None:
+    """A request Telegram refused for good (blocked bot, bad request): log its kind, never the text."""
+    log.warning("%s refused: %s: %s", what, type(exc).__name__, str(exc)[:120])
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,83 @@
+"""How a core `Reply` looks on Telegram: text pieces within the limit and an inline keyboard.
+
+Replies go out as plain text (no `parse_mode`): nothing a user typed, and no name in a
+leaderboard, can ever be read as markup, so there is nothing to escape and nothing to inject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.messages import Choice, Reply
+
+MAX_TEXT = 4096          # https://core.telegram.org/bots/api#sendmessage
+MAX_CALLBACK_BYTES = 64  # https://core.telegram.org/bots/api#inlinekeyboardbutton
+MAX_BUTTON_LABEL = 64
+SHORT_LABEL = 3          # "A".."D", "1".."9": such buttons share a row
+SHORT_PER_ROW = 4
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph, then line, then word boundaries."""
+    text = text.strip() or "…"
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = _cut_point(text, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip("\n ")
+    pieces.append(text)
+    return [p for p in pieces if p]
+
+
+def _cut_point(text: str, limit: int) -> int:
+    for separator in ("\n\n", "\n", " "):
+        at = text.rfind(separator, 0, limit)
+        if at > limit // 4:
+            return at
+    return limit
+
+
+def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """One button per row; 👍/👎 (`fb:` payloads) share one row, as do short labels like A–D."""
+    rows: list[list[InlineKeyboardButton]] = []
+    feedback: list[InlineKeyboardButton] = []
+    for choice in choices:
+        button = _button(choice)
+        if button is None:
+            continue
+        if choice.payload.startswith("fb:"):
+            feedback.append(button)
+        elif len(choice.label) <= SHORT_LABEL and rows and _is_short_row(rows[-1]):
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    if feedback:
+        rows.append(feedback)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _is_short_row(row: list[InlineKeyboardButton]) -> bool:
+    return len(row) < SHORT_PER_ROW and all(len(b.text) <= SHORT_LABEL for b in row)
+
+
+def _button(choice: Choice) -> InlineKeyboardButton | None:
+    """A callback button; a payload over Telegram's 64 bytes is dropped rather than rejected by the API."""
+    if not choice.payload or len(choice.payload.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    label = choice.label if len(choice.label) <= MAX_BUTTON_LABEL else choice.label[: MAX_BUTTON_LABEL - 1] + "…"
+    return InlineKeyboardButton(label or "·", callback_data=choice.payload)
+
+
+def reply_pieces(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """The messages one reply becomes: its text pieces, the keyboard under the last."""
+    pieces = split_text(reply.text)
+    markup = keyboard(reply.choices)
+    return [(piece, markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to `limit` characters with an ellipsis (poll questions, options, explanations)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

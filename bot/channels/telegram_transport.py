@@ -1,0 +1,88 @@
+"""How python-telegram-bot reaches the Bot API: an aiohttp transport, or the library's httpx one.
+
+python-telegram-bot lets an application supply its own `BaseRequest`. On this machine an
+aiohttp session carries about twice the updates per second of the default httpx transport
+(figures in docs/architecture.md), so it is the default; `TELEGRAM_TRANSPORT=httpx` switches back.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class AiohttpRequest(BaseRequest):
+    """A `BaseRequest` on one pooled `aiohttp.ClientSession` (form-encoded, multipart for files)."""
+
+    def __init__(self, connections: int = 64, read_timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        self._connections = connections
+        self._read_timeout = read_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=300)
+            # trust_env: honour HTTPS_PROXY/NO_PROXY like httpx does.
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=True)
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send one request; returns (HTTP status, body). Transport failures become NetworkError."""
+        if self._session is None:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=_seconds(connect_timeout, DEFAULT_TIMEOUT),
+            sock_read=_seconds(read_timeout, self._read_timeout),
+        )
+        try:
+            async with self._session.request(method, url, data=_form(request_data), timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
+
+
+def _seconds(value: object, default: float | None) -> float | None:
+    """A timeout argument: the library passes DEFAULT_NONE when the caller set none."""
+    if value is BaseRequest.DEFAULT_NONE:
+        return default
+    return value if isinstance(value, int | float) or value is None else default
+
+
+def _form(request_data: RequestData | None) -> aiohttp.FormData | None:
+    """The Bot API's form encoding: strings raw, everything else JSON (the library prepared it)."""
+    if request_data is None:
+        return None
+    files = request_data.multipart_data if request_data.contains_files else {}
+    form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
+    for name, (filename, content, mime) in files.items():
+        form.add_field(name, content, filename=filename, content_type=mime)
+    return form
+
+
+def make_request(transport: str, *, connections: int, read_timeout: float | None = DEFAULT_TIMEOUT) -> BaseRequest:
+    """The request object for `transport` (`aiohttp` or `httpx`)."""
+    if transport == "httpx":
+        return HTTPXRequest(connection_pool_size=connections, read_timeout=read_timeout, pool_timeout=5.0)
+    return AiohttpRequest(connections=connections, read_timeout=read_timeout)

@@ -1,0 +1,168 @@
+"""Data access for the Telegram channel: edit keys, group quizzes, broadcast claims.
+
+Kept in the database, not in memory, because several bot processes may serve one webhook.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.storage.models import (
+    Broadcast,
+    StaffRole,
+    TelegramBroadcastClaim,
+    TelegramGroupQuiz,
+    TelegramMessage,
+    TelegramQuizAnswer,
+    TelegramQuizPoll,
+    utcnow,
+)
+from bot.storage.upsert import insert_ignore, insert_or_update
+
+# --- edit keys ------------------------------------------------------------------------------------
+
+
+async def keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str) -> int | None:
+    """The id of the message that last carried `edit_key` in this chat."""
+    row = await session.execute(
+        select(col(TelegramMessage.message_id)).where(col(TelegramMessage.chat_id) == chat_id,
+                                                 col(TelegramMessage.edit_key) == edit_key[:64]))
+    return row.scalar_one_or_none()
+
+
+async def remember_keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str, message_id: int) -> None:
+    await session.execute(insert_or_update(
+        session, TelegramMessage,
+        {"chat_id": chat_id, "edit_key": edit_key[:64], "message_id": message_id, "updated": utcnow()},
+        keys=["chat_id", "edit_key"]))
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+async def has_staff_role(session: AsyncSession, *, user_key: str) -> bool:
+    row = await session.execute(select(func.count()).select_from(StaffRole).where(col(StaffRole.user_key) == user_key))
+    return bool(row.scalar_one())
+
+
+# --- group quizzes -------------------------------------------------------------------------------
+
+
+async def running_quiz(session: AsyncSession, *, chat_id: str) -> TelegramGroupQuiz | None:
+    row = await session.execute(select(TelegramGroupQuiz).where(col(TelegramGroupQuiz.chat_id) == chat_id,
+                                                                col(TelegramGroupQuiz.status) == "running"))
+    return row.scalars().first()
+
+
+async def create_quiz(session: AsyncSession, **values: object) -> TelegramGroupQuiz:
+    quiz = TelegramGroupQuiz(**values)  # type: ignore[arg-type]
+    session.add(quiz)
+    await session.flush()
+    return quiz
+
+
+async def due_quizzes(session: AsyncSession, *, now: datetime) -> list[TelegramGroupQuiz]:
+    rows = await session.execute(select(TelegramGroupQuiz).where(col(TelegramGroupQuiz.status) == "running",
+                                                                 col(TelegramGroupQuiz.next_at) <= now))
+    return list(rows.scalars())
+
+
+async def claim_quiz_step(session: AsyncSession, *, quiz: TelegramGroupQuiz, next_at: datetime) -> bool:
+    """Take the quiz's next step; False when another process took it first."""
+    result = await session.execute(
+        update(TelegramGroupQuiz)
+        .where(col(TelegramGroupQuiz.id) == quiz.id, col(TelegramGroupQuiz.sent) == quiz.sent,
+               col(TelegramGroupQuiz.status) == "running")
+        .values(sent=quiz.sent + 1, next_at=next_at))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_quiz(session: AsyncSession, *, quiz_id: int) -> None:
+    await session.execute(update(TelegramGroupQuiz).where(col(TelegramGroupQuiz.id) == quiz_id).values(status="done"))
+    # Names were only needed for the leaderboard.
+    await session.execute(update(TelegramQuizAnswer).where(col(TelegramQuizAnswer.quiz_id) == quiz_id).values(display_name=""))
+
+
+async def record_poll(session: AsyncSession, *, poll_id: str, quiz_id: int, question_no: int, correct: int,
+                      message_id: int) -> None:
+    await session.execute(insert_ignore(session, TelegramQuizPoll, {
+        "poll_id": poll_id, "quiz_id": quiz_id, "question_no": question_no, "correct": correct, "message_id": message_id}))
+
+
+async def record_poll_answer(session: AsyncSession, *, poll_id: str, user_id: str, option: int, name: str) -> bool | None:
+    """Score one answer; None for a poll that is not ours, False for a repeated answer."""
+    poll = await session.get(TelegramQuizPoll, poll_id)
+    if poll is None:
+        return None
+    result = await session.execute(insert_ignore(session, TelegramQuizAnswer, {
+        "poll_id": poll_id, "user_id": user_id, "quiz_id": poll.quiz_id, "correct": option == poll.correct,
+        "display_name": name[:64], "answered": utcnow()}))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def leaderboard(session: AsyncSession, *, quiz_id: int, limit: int = 10) -> list[tuple[str, int]]:
+    """(display name, right answers), best first; ties go to whoever finished answering first."""
+    score = func.sum(case((col(TelegramQuizAnswer.correct), 1), else_=0))
+    rows = await session.execute(
+        select(func.max(col(TelegramQuizAnswer.display_name)), score, func.max(col(TelegramQuizAnswer.answered)))
+        .where(col(TelegramQuizAnswer.quiz_id) == quiz_id)
+        .group_by(col(TelegramQuizAnswer.user_id))
+        .order_by(score.desc(), func.max(col(TelegramQuizAnswer.answered)))
+        .limit(limit))
+    return [(str(name), int(points or 0)) for name, points, _ in rows.all()]
+
+
+# --- broadcasts ----------------------------------------------------------------------------------
+
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+async def pending_broadcasts(session: AsyncSession, *, limit: int = 200) -> list[Broadcast]:
+    """Unsent Telegram broadcasts nobody holds (a claim older than the lease is a crashed sender's)."""
+    stale = utcnow() - CLAIM_LEASE
+    rows = await session.execute(
+        select(Broadcast)
+        .outerjoin(TelegramBroadcastClaim, col(TelegramBroadcastClaim.broadcast_id) == col(Broadcast.id))
+        .where(col(Broadcast.channel) == "telegram", col(Broadcast.sent_at).is_(None),
+               or_(col(TelegramBroadcastClaim.broadcast_id).is_(None),
+                   and_(col(TelegramBroadcastClaim.state) == "sending", col(TelegramBroadcastClaim.claimed) < stale)))
+        .order_by(col(Broadcast.id)).limit(limit))
+    return list(rows.scalars())
+
+
+async def claim_broadcast(session: AsyncSession, *, broadcast: Broadcast) -> bool:
+    """Hold one row for sending; False when another process holds it."""
+    assert broadcast.id is not None
+    stale = utcnow() - CLAIM_LEASE
+    await session.execute(delete(TelegramBroadcastClaim).where(
+        col(TelegramBroadcastClaim.broadcast_id) == broadcast.id, col(TelegramBroadcastClaim.state) == "sending",
+        col(TelegramBroadcastClaim.claimed) < stale))
+    result = await session.execute(insert_ignore(session, TelegramBroadcastClaim, {
+        "broadcast_id": broadcast.id, "chat_id": broadcast.chat_id, "state": "sending", "claimed": utcnow()}))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def recent_sends(session: AsyncSession, *, chat_id: str, since: datetime) -> int:
+    """How many broadcasts this chat got since `since` (the per-group limit holds across restarts)."""
+    row = await session.execute(select(func.count()).select_from(TelegramBroadcastClaim).where(
+        col(TelegramBroadcastClaim.chat_id) == chat_id, col(TelegramBroadcastClaim.claimed) >= since))
+    return int(row.scalar_one())
+
+
+async def settle_broadcast(session: AsyncSession, *, broadcast_id: int, outcome: str) -> None:
+    """`sent`: stamp the row; `failed`: give up on it; `retry`: release the claim for later."""
+    if outcome == "retry":
+        await session.execute(delete(TelegramBroadcastClaim).where(col(TelegramBroadcastClaim.broadcast_id) == broadcast_id))
+        await session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast_id)
+                              .values(attempts=Broadcast.attempts + 1))  # type: ignore[operator]
+        return
+    await session.execute(update(TelegramBroadcastClaim).where(col(TelegramBroadcastClaim.broadcast_id) == broadcast_id)
+                          .values(state=outcome))
+    values: dict[str, object] = {"attempts": Broadcast.attempts + 1}  # type: ignore[operator]
+    if outcome == "sent":
+        values["sent_at"] = utcnow()
+    await session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast_id).values(**values))
