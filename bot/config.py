@@ -48,6 +48,8 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1:8080"
+    telegram_transport: str = "aiohttp"
+    telegram_quiz_seconds: int = 20
     # Zalo Official Account (API v3) and Zalo Bot Platform (issue 6)
     zalo_oa_app_id: str | None = None
     zalo_oa_secret_key: str | None = None        # checks webhook signatures
@@ -76,6 +78,8 @@ class Settings:
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             webhook_listen=env.get("WEBHOOK_LISTEN", "127.0.0.1:8080"),
+            telegram_transport=env.get("TELEGRAM_TRANSPORT", "aiohttp").strip().lower(),
+            telegram_quiz_seconds=int(env.get("TELEGRAM_QUIZ_SECONDS") or 20),
             zalo_oa_app_id=env.get("ZALO_OA_APP_ID") or None,
             zalo_oa_secret_key=env.get("ZALO_OA_SECRET_KEY") or None,
             zalo_oa_app_secret=env.get("ZALO_OA_APP_SECRET") or None,

@@ -297,3 +297,22 @@ class TelegramBroadcastClaim(SQLModel, table=True):
     chat_id: str = Field(max_length=64, index=True)
     state: str = Field(default="sending", max_length=8)              # sending | sent | failed
     claimed: datetime = Field(default_factory=utcnow, sa_column=_time_column(index=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Zalo (issue 6). The OA's OAuth token pair: the refresh token is single-use, so the pair is
+# replaced in one UPDATE (one transaction) or the bot is locked out of the OA.
+# ---------------------------------------------------------------------------------------------
+
+
+class ZaloOAToken(SQLModel, table=True):
+    """The current access/refresh token pair of one Zalo OA app (the database wins over the env)."""
+
+    __tablename__ = "zalo_oa_tokens"
+
+    app_id: str = Field(primary_key=True, max_length=64)
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str = Field(sa_column=Column(Text, nullable=False))
+    expires: datetime | None = Field(default=None, sa_column=_optional_time_column())
+    refreshes: int = 0                                              # how many refreshes so far
+    updated: datetime = Field(default_factory=utcnow, sa_column=_time_column())
