@@ -37,7 +37,10 @@ class LineList(list[Any]):
     lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+
+
+class _LineLoader(_SafeBase):  # type: ignore[misc]
     """SafeLoader (no Python object tags) that records where mappings and sequences start."""
 
 

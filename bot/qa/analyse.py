@@ -6,6 +6,7 @@ one canonical spelling, tag question words, and classify the kind of question as
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.qa.knowledge import Synonyms
@@ -42,29 +43,32 @@ class Expander:
     """Rewrites folded token sequences to canonical spellings (longest phrase first)."""
 
     def __init__(self, synonyms: Synonyms) -> None:
-        self.shorthand: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.shorthand: dict[str, tuple[str, ...]] = {}
+        # first word -> [(phrase, canonical)], longest phrase first
+        self.phrases: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for short, full in synonyms.shorthand:
-            self.shorthand[tuple(tokens(fold(short)))] = tuple(tokens(fold(full)))
+            key = tuple(tokens(fold(short)))
+            if len(key) == 1:
+                self.shorthand[key[0]] = tuple(tokens(fold(full)))
         for group in synonyms.groups:
             canonical = tuple(tokens(fold(group[0])))
             for variant in group:
                 key = tuple(tokens(fold(variant)))
                 if key and key != canonical:
-                    self.phrases[key] = canonical
-        self.max_len = max((len(k) for k in self.phrases), default=1)
+                    self.phrases.setdefault(key[0], []).append((key, canonical))
+        for options in self.phrases.values():
+            options.sort(key=lambda pair: len(pair[0]), reverse=True)
 
     def expand(self, words: tuple[str, ...], shorthand: bool = True) -> tuple[str, ...]:
         if shorthand:
-            words = tuple(w for tok in words for w in self.shorthand.get((tok,), (tok,)))
+            words = tuple(w for tok in words for w in self.shorthand.get(tok, (tok,)))
         out: list[str] = []
         i = 0
         while i < len(words):
-            for n in range(min(self.max_len, len(words) - i), 0, -1):
-                canonical = self.phrases.get(words[i : i + n])
-                if canonical is not None:
+            for phrase, canonical in self.phrases.get(words[i], ()):
+                if words[i : i + len(phrase)] == phrase:
                     out.extend(canonical)
-                    i += n
+                    i += len(phrase)
                     break
             else:
                 out.append(words[i])
@@ -72,13 +76,18 @@ class Expander:
         return tuple(out)
 
 
+_KIND_RES = {
+    kind: re.compile(r"(?:^| )(?:" + "|".join(re.escape(" ".join(p)) for p in patterns) + r")(?: |$)")
+    for kind, patterns in QUESTION_KINDS.items()
+}
+
+
 def question_kind(words: tuple[str, ...]) -> str | None:
     """'when', 'count', 'where', 'who', 'how' or 'what', by the first pattern found."""
-    for kind, patterns in QUESTION_KINDS.items():
-        for pattern in patterns:
-            n = len(pattern)
-            if any(words[i : i + n] == pattern for i in range(len(words) - n + 1)):
-                return kind
+    text = " ".join(words)
+    for kind, pattern in _KIND_RES.items():
+        if pattern.search(text):
+            return kind
     return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 400
@@ -26,6 +27,10 @@ VI_QUESTION_PHRASES = (
     ("la", "ai"), ("tai", "sao"), ("vi", "sao"), ("ra", "sao"), ("cho", "biet"), ("cho", "hoi"),
     ("xin", "hoi"), ("ban", "oi"), ("bot", "oi"), ("co", "phai"), ("duoc", "khong"),
 )
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in VI_QUESTION_PHRASES:
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+
 VI_FILLERS = frozenset(
     ["duoc", "mn", "gi", "nao", "may", "a", "ha", "nhi", "vay", "oi", "nhe", "the", "thi", "ma", "la", "cua", "cho", "va", "cac", "nhung", "mot", "co", "toi", "minh", "hoi", "xin", "hay", "giup", "ve", "voi", "nay", "do", "day", "kia", "roi", "nua", "vs", "cai"]
 )
@@ -50,6 +55,7 @@ def clean(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Remove Vietnamese diacritics: 'Quyền trẻ em' -> 'quyen tre em'."""
     decomposed = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
@@ -78,11 +84,10 @@ def content_mask(folded: tuple[str, ...], lang: str = "vi") -> list[bool]:
     if lang == "en":
         return [tok not in EN_STOP_WORDS for tok in folded]
     mask = [tok not in VI_FILLERS for tok in folded]
-    for phrase in VI_QUESTION_PHRASES:
-        n = len(phrase)
-        for i in range(len(folded) - n + 1):
-            if folded[i : i + n] == phrase:
-                for j in range(i, i + n):
+    for i, tok in enumerate(folded):
+        for phrase in _PHRASES_BY_FIRST.get(tok, ()):
+            if folded[i : i + len(phrase)] == phrase:
+                for j in range(i, i + len(phrase)):
                     mask[j] = False
     return mask
 
