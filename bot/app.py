@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.config import Settings
+from bot.core.answering import AnswerFeature
 from bot.core.ask import AskFeature
+from bot.core.contest_dialogue import ContestFeature
+from bot.core.contest_staff import StaffFeature
 from bot.core.dialogue import Dialogue
+from bot.core.practice import PracticeFeature
+from bot.core.privacy import PrivacyFeature
 from bot.qa.store import KnowledgeStore
+from bot.quiz.bank import QuizBank, load_bank
 from bot.storage.db import Database
+from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +31,17 @@ class App:
     db: Database
     knowledge: KnowledgeStore
     dialogue: Dialogue
+    quizzes: QuizBank = field(default_factory=QuizBank)
+    clock: Callable[[], datetime] = utcnow
 
     async def close(self) -> None:
         await self.db.close()
 
 
-async def build_app(settings: Settings) -> App:
-    """Migrate the database, load the knowledge base, wire the dialogue."""
+async def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
+    """Migrate the database, load the knowledge base and question banks, wire the dialogue.
+
+    `clock` is the time the contest features see (tests pass a controllable one)."""
     db = Database(settings.database_url)
     await db.upgrade()
     knowledge = KnowledgeStore(settings.knowledge_dir)
@@ -36,5 +49,25 @@ async def build_app(settings: Settings) -> App:
         if problem.severity == "error":
             log.error("%s", problem)
     dialogue = Dialogue(db, admins=settings.admins)
-    dialogue.add(AskFeature(knowledge).routes())
-    return App(settings=settings, db=db, knowledge=knowledge, dialogue=dialogue)
+    quizzes = _load_quizzes(settings)
+    ask = AskFeature(knowledge)
+    practice = PracticeFeature(quizzes, clock)
+    contests = ContestFeature(quizzes, clock)
+    ask.menu_actions.update({"practice": practice.menu, "contest": contests.join_command})
+    dialogue.add(ask.routes())
+    # Order matters for interceptors: a running attempt first, then the guided forms.
+    dialogue.add(AnswerFeature(clock).routes())
+    dialogue.add(practice.routes())
+    dialogue.add(contests.routes())
+    dialogue.add(StaffFeature(quizzes, clock).routes())
+    dialogue.add(PrivacyFeature().routes())
+    return App(settings=settings, db=db, knowledge=knowledge, dialogue=dialogue, quizzes=quizzes, clock=clock)
+
+
+def _load_quizzes(settings: Settings) -> QuizBank:
+    """The question banks and units; a bad question is skipped and logged, never fatal."""
+    bank, problems = load_bank(settings.quizzes_dir)
+    for problem in problems:
+        if problem.severity == "error":
+            log.error("%s", problem)
+    return bank

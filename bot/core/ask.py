@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.answers import answer_reply, match_reply, no_answer_reply, short, topic_choices
-from bot.core.dialogue import Routes, Turn, change_language
+from bot.core.dialogue import Handler, Routes, Turn, change_language
 from bot.core.messages import Choice, Reply
 from bot.core.texts import t
 from bot.qa.normalize import normalise
@@ -18,6 +18,7 @@ class AskFeature:
 
     def __init__(self, knowledge: KnowledgeStore) -> None:
         self.knowledge = knowledge
+        self.menu_actions: dict[str, Handler] = {}   # other features' menu buttons, e.g. "practice"
 
     def routes(self) -> Routes:
         return Routes(
@@ -102,6 +103,8 @@ class AskFeature:
             return await self.topics(turn, "")
         if action == "ask":
             return [Reply(t("ask_prompt", turn.lang))]
+        if action in self.menu_actions:
+            return await self.menu_actions[action](turn, "")
         return await self.help(turn, "")
 
 

@@ -1,0 +1,1 @@
+"""The contest engine: definitions, registration, attempts, scoring, ranking, unit results, roles, scheduler."""

@@ -1,0 +1,280 @@
+"""Attempts: start one, record an answer exactly once, the prediction, and closing on time.
+
+The hot path (`answer_question`) is one transaction of three small statements: read the
+attempt's small columns, insert the answer (`ON CONFLICT DO NOTHING` on (attempt, question)),
+and move the attempt on with a conditional update. The question snapshot is immutable, so
+each process keeps parsed snapshots in a small cache instead of re-reading them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.contests.contests import ContestInfo, as_utc, round_at
+from bot.quiz.bank import QuizBank
+from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot, snapshot_json
+from bot.storage.models import Attempt, AttemptAnswer, Registration
+from bot.storage.upsert import insert_ignore
+
+PRACTICE_QUESTIONS = 10
+_CACHE_SIZE = 20_000
+_TABLE: Table = Attempt.__table__  # type: ignore[attr-defined]
+_A = _TABLE.c
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an attempt showed: its questions and which prediction question (if any) follows them."""
+
+    questions: tuple[ShownQuestion, ...]
+    predict: str = "off"
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """An attempt as the dialogue needs it."""
+
+    id: int
+    user_id: int
+    mode: str
+    contest_id: int | None
+    round_no: int
+    status: str
+    n_questions: int
+    current_no: int
+    score: int
+    prediction: int | None
+    started: datetime
+    deadline: datetime | None
+    finished: datetime | None
+    duration_ms: int | None
+    lang: str
+    snapshot: Snapshot
+
+    @property
+    def awaiting_prediction(self) -> bool:
+        return self.status == "active" and self.current_no >= self.n_questions and self.snapshot.predict != "off"
+
+    @property
+    def current(self) -> ShownQuestion | None:
+        if self.status != "active" or self.current_no >= self.n_questions:
+            return None
+        return self.snapshot.questions[self.current_no]
+
+    def seconds_left(self, now: datetime) -> int | None:
+        return None if self.deadline is None else max(0, int((self.deadline - now).total_seconds()))
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What happened to one answer: recorded | duplicate | stale | foreign | expired | closed | missing."""
+
+    status: str
+    attempt: AttemptView | None = None
+    correct: bool | None = None
+    question: ShownQuestion | None = None
+
+
+class StartRefused(Exception):
+    """An attempt cannot start; `reason` is a text key: not_open | closed | no_attempts_left."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_snapshots: OrderedDict[tuple[str, int, datetime], Snapshot] = OrderedDict()
+
+
+def _encode(snapshot: Snapshot) -> str:
+    return json.dumps({"predict": snapshot.predict, "questions": json.loads(snapshot_json(snapshot.questions))},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode(text: str) -> Snapshot:
+    data = json.loads(text)
+    return Snapshot(tuple(parse_snapshot(json.dumps(data["questions"]))), str(data.get("predict") or "off"))
+
+
+async def _snapshot(session: AsyncSession, attempt_id: int, started: datetime) -> Snapshot:
+    key = (str(getattr(session.bind, "url", "")), attempt_id, started)
+    cached = _snapshots.get(key)
+    if cached is not None:
+        _snapshots.move_to_end(key)
+        return cached
+    text = (await session.execute(select(_A.questions).where(_A.id == attempt_id))).scalar_one()
+    snapshot = _decode(text)
+    _snapshots[key] = snapshot
+    if len(_snapshots) > _CACHE_SIZE:
+        _snapshots.popitem(last=False)
+    return snapshot
+
+
+_VIEW_COLUMNS = (_A.id, _A.user_id, _A.mode, _A.contest_id, _A.round_no, _A.status, _A.n_questions, _A.current_no,
+                 _A.score, _A.prediction, _A.started, _A.deadline, _A.finished, _A.duration_ms, _A.lang)
+
+
+async def load_attempt(session: AsyncSession, attempt_id: int) -> AttemptView | None:
+    """The attempt with its snapshot, or None when there is no such attempt."""
+    row = (await session.execute(select(*_VIEW_COLUMNS).where(_A.id == attempt_id))).first()
+    if row is None:
+        return None
+    started = as_utc(row.started)
+    snapshot = await _snapshot(session, attempt_id, started)
+    return AttemptView(
+        id=row.id, user_id=row.user_id, mode=row.mode, contest_id=row.contest_id, round_no=row.round_no,
+        status=row.status, n_questions=row.n_questions, current_no=row.current_no, score=row.score,
+        prediction=row.prediction, started=started, deadline=as_utc(row.deadline) if row.deadline else None,
+        finished=as_utc(row.finished) if row.finished else None, duration_ms=row.duration_ms, lang=row.lang,
+        snapshot=snapshot)
+
+
+def _ms(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() * 1000))
+
+
+async def answer_question(session: AsyncSession, *, attempt_id: int, user_id: int, question_no: int, option: int,
+                          now: datetime) -> AnswerOutcome:
+    """Record one answer exactly once. A double press, a stale or foreign button changes nothing;
+    an answer after the deadline closes the attempt first (and is not counted)."""
+    attempt = await load_attempt(session, attempt_id)
+    if attempt is None:
+        return AnswerOutcome("missing")
+    if attempt.user_id != user_id:
+        return AnswerOutcome("foreign")
+    if attempt.status != "active":
+        return AnswerOutcome("closed", attempt)
+    if attempt.deadline is not None and now >= attempt.deadline:
+        await expire_attempt(session, attempt_id=attempt_id, now=now)
+        return AnswerOutcome("expired", await load_attempt(session, attempt_id))
+    if question_no < attempt.current_no:
+        return AnswerOutcome("duplicate", attempt)
+    if question_no != attempt.current_no or not 0 <= option < 4 or question_no >= attempt.n_questions:
+        return AnswerOutcome("stale", attempt)
+    question = attempt.snapshot.questions[question_no]
+    correct = option == question.correct
+    inserted = await session.execute(insert_ignore(session, AttemptAnswer, {
+        "attempt_id": attempt_id, "question_no": question_no, "question_id": question.id, "option": option,
+        "correct": correct, "answered": now}))
+    if not inserted.rowcount:  # type: ignore[attr-defined]
+        return AnswerOutcome("duplicate", attempt)
+    values: dict[str, object] = {"current_no": question_no + 1, "score": _A.score + int(correct)}
+    last = question_no + 1 >= attempt.n_questions
+    if last and attempt.snapshot.predict == "off":
+        values.update(status="finished", finished=now, duration_ms=_ms(attempt.started, now))
+    await session.execute(update(_TABLE).where(_A.id == attempt_id, _A.current_no == question_no)
+                          .values(**values))
+    moved = AttemptView(**{**attempt.__dict__, "current_no": question_no + 1, "score": attempt.score + int(correct),
+                           "status": values.get("status", "active"),
+                           "finished": values.get("finished"), "duration_ms": values.get("duration_ms")})
+    return AnswerOutcome("recorded", moved, correct, question)
+
+
+async def submit_prediction(session: AsyncSession, *, attempt_id: int, user_id: int, value: int,
+                            now: datetime) -> AnswerOutcome:
+    """The unscored prediction that ends a contest attempt; only once, only before the deadline."""
+    attempt = await load_attempt(session, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        return AnswerOutcome("foreign")
+    if attempt.deadline is not None and now >= attempt.deadline and attempt.status == "active":
+        await expire_attempt(session, attempt_id=attempt_id, now=now)
+        return AnswerOutcome("expired", await load_attempt(session, attempt_id))
+    if not attempt.awaiting_prediction:
+        return AnswerOutcome("closed", attempt)
+    result = await session.execute(
+        update(_TABLE).where(_A.id == attempt_id, _A.status == "active")
+        .values(prediction=value, status="finished", finished=now, duration_ms=_ms(attempt.started, now)))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return AnswerOutcome("closed", attempt)
+    return AnswerOutcome("recorded", await load_attempt(session, attempt_id))
+
+
+async def expire_attempt(session: AsyncSession, *, attempt_id: int, now: datetime) -> bool:
+    """Close an attempt whose time is up, with the score it has; True only for the one caller that closed it."""
+    row = (await session.execute(select(_A.started, _A.deadline).where(_A.id == attempt_id))).first()
+    if row is None:
+        return False
+    end = as_utc(row.deadline) if row.deadline else now
+    result = await session.execute(
+        update(_TABLE).where(_A.id == attempt_id, _A.status == "active")
+        .values(status="expired", finished=end, duration_ms=_ms(as_utc(row.started), end)))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def active_attempt(session: AsyncSession, *, user_id: int, contest_id: int | None) -> int | None:
+    """The id of the user's attempt in progress in this contest (or practice, for None)."""
+    query = select(_A.id).where(_A.user_id == user_id, _A.status == "active").order_by(_A.id.desc()).limit(1)
+    query = query.where(_A.contest_id == contest_id) if contest_id is not None else query.where(_A.mode == "practice")
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def start_practice(session: AsyncSession, bank: QuizBank, *, user_id: int, channel: str, chat_id: str,
+                         lang: str, topic: str | None, now: datetime, rng: random.Random,
+                         only_ids: list[str] | None = None) -> int:
+    """A new practice run of 10 questions (or the given ones); an unfinished earlier run is set aside."""
+    await session.execute(update(_TABLE)
+                          .where(_A.user_id == user_id, _A.mode == "practice", _A.status == "active")
+                          .values(status="abandoned", finished=now))
+    questions = draw_questions(bank, PRACTICE_QUESTIONS, rng, topics=[topic] if topic else None, only_ids=only_ids)
+    return await _insert_attempt(session, user_id=user_id, mode="practice", contest_id=None, round_no=0,
+                                 registration_id=None, channel=channel, chat_id=chat_id, lang=lang,
+                                 snapshot=Snapshot(tuple(questions)), started=now, deadline=None)
+
+
+async def start_contest_attempt(session: AsyncSession, bank: QuizBank, contest: ContestInfo, *, registration_id: int,
+                                user_id: int, channel: str, chat_id: str, lang: str, now: datetime,
+                                rng: random.Random) -> int:
+    """The user's attempt in progress, or a new one with its own questions and a server-side deadline.
+
+    Raises StartRefused when the contest is not running or the attempts allowed are used up.
+    """
+    # Touching the registration row first serialises two starts by the same person (a row lock
+    # in PostgreSQL, the write lock in SQLite), so a double press never opens two attempts.
+    await session.execute(update(Registration).where(col(Registration.id) == registration_id)
+                          .values(unit_id=col(Registration.unit_id)))
+    running = await active_attempt(session, user_id=user_id, contest_id=contest.id)
+    if running is not None:
+        return running
+    if contest.status != "open" or now >= contest.spec.closes:
+        raise StartRefused("closed")
+    current = await round_at(session, contest.id, now)
+    if current is None or now < contest.spec.opens:
+        raise StartRefused("not_open")
+    used = (await session.execute(select(func.count()).select_from(Attempt).where(
+        col(Attempt.registration_id) == registration_id, col(Attempt.round_no) == current.round_no))).scalar_one()
+    if contest.spec.attempts and used >= contest.spec.attempts:
+        raise StartRefused("no_attempts_left")
+    spec = contest.spec
+    questions = draw_questions(bank, spec.questions, rng, topics=spec.topics or None, difficulty=spec.difficulty or None)
+    deadline = min(now + timedelta(minutes=spec.time_limit_min), as_utc(current.closes))
+    return await _insert_attempt(session, user_id=user_id, mode="contest", contest_id=contest.id,
+                                 round_no=current.round_no, registration_id=registration_id, channel=channel,
+                                 chat_id=chat_id, lang=lang, snapshot=Snapshot(tuple(questions), spec.prediction),
+                                 started=now, deadline=deadline)
+
+
+async def _insert_attempt(session: AsyncSession, *, user_id: int, mode: str, contest_id: int | None, round_no: int,
+                          registration_id: int | None, channel: str, chat_id: str, lang: str, snapshot: Snapshot,
+                          started: datetime, deadline: datetime | None) -> int:
+    row = Attempt(user_id=user_id, mode=mode, contest_id=contest_id, round_no=round_no,
+                  registration_id=registration_id, channel=channel[:16], chat_id=chat_id[:64], lang=lang,
+                  questions=_encode(snapshot), n_questions=len(snapshot.questions), started=started, deadline=deadline)
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    return row.id
+
+
+async def answered_options(session: AsyncSession, attempt_id: int) -> dict[int, tuple[int, bool]]:
+    """question_no → (option chosen, right or wrong) for one attempt."""
+    rows = await session.execute(select(col(AttemptAnswer.question_no), col(AttemptAnswer.option), col(AttemptAnswer.correct))
+                                 .where(col(AttemptAnswer.attempt_id) == attempt_id))
+    return {int(r[0]): (int(r[1]), bool(r[2])) for r in rows}

@@ -1,0 +1,58 @@
+"""The contest clock: submits attempts whose time is up and ranks rounds that have closed.
+
+Run `run_scheduler(app, stop_event)` as an asyncio task beside the channels. Several processes
+may run it against one PostgreSQL: rows are claimed with `FOR UPDATE SKIP LOCKED` and every
+close is a conditional update, so each attempt and each round is closed exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.contests.results import close_due_rounds, close_expired
+from bot.quiz.units import Unit
+from bot.storage.db import Database
+from bot.storage.models import utcnow
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class TickResult:
+    attempts_closed: int
+    rounds_closed: int
+
+
+async def tick(db: Database, units: dict[str, Unit], now: datetime) -> TickResult:
+    """One pass: close expired attempts, then rounds whose time is over (each in its own transaction)."""
+    async with db.session() as session:
+        attempts = await close_expired(session, now)
+        await session.commit()
+    async with db.session() as session:
+        rounds = await close_due_rounds(session, units, now)
+        await session.commit()
+    return TickResult(attempts, rounds)
+
+
+async def run_scheduler(app: Any, stop: asyncio.Event, interval: float = TICK_SECONDS,
+                        clock: Callable[[], datetime] = utcnow) -> None:
+    """Tick until `stop` is set; a database hiccup is logged and retried on the next tick."""
+    while not stop.is_set():
+        try:
+            result = await tick(app.db, app.quizzes.units, clock())
+            if result.attempts_closed or result.rounds_closed:
+                log.info("scheduler closed %d attempts, %d rounds", result.attempts_closed, result.rounds_closed)
+        except SQLAlchemyError as exc:
+            log.error("scheduler tick failed: %s", type(exc).__name__)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            continue

@@ -1,0 +1,1 @@
+"""Question banks and units: loading, validation, and drawing questions for an attempt."""
