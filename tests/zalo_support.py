@@ -1,11 +1,18 @@
-"""Helpers for the Zalo tests: serve a channel's routes on a real port, read what the database holds."""
+"""Helpers for the Zalo tests: serve channels in process, or run `python -m bot run` against the fakes."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -36,3 +43,88 @@ async def serve(*channels: Any) -> AsyncIterator[str]:
 async def count(app: App, model: Any, *where: Any) -> int:
     async with app.db.session() as session:
         return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+
+
+# --- `python -m bot run` as a subprocess, with the Zalo channels pointed at the fakes -------------
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_KNOWLEDGE = ROOT / "tests" / "data" / "knowledge"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def zalo_env(database_url: str, port: int, *, oa: Any = None, zb: Any = None,
+             knowledge: Path = TEST_KNOWLEDGE, **extra: str) -> dict[str, str]:
+    """The environment of a bot process serving the OA fake and/or the Bot Platform fake."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "ZALO_")) and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env.update({"DATABASE_URL": database_url, "KNOWLEDGE_DIR": str(knowledge), "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+                "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost"})
+    if oa is not None:
+        env.update({"ZALO_OA_APP_ID": oa.app_id, "ZALO_OA_SECRET_KEY": oa.secret_key,
+                    "ZALO_OA_APP_SECRET": oa.app_secret, "ZALO_OA_ACCESS_TOKEN": "access-0",
+                    "ZALO_OA_REFRESH_TOKEN": "refresh-0", "ZALO_OA_API_BASE_URL": oa.base_url,
+                    "ZALO_OAUTH_BASE_URL": oa.base_url})
+    if zb is not None:
+        env.update({"ZALO_BOT_TOKEN": zb.token, "ZALO_BOT_API_BASE_URL": zb.base_url})
+    env.update(extra)
+    return env
+
+
+class BotProcess:
+    """A running `python -m bot run` whose output goes to a log file."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log_path: Path, url: str) -> None:
+        self.process = process
+        self.log_path = log_path
+        self.url = url
+
+    async def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM (a graceful shutdown), then the exit code."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), timeout)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        return int(self.process.returncode or 0)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+
+@asynccontextmanager
+async def running_bot(env: dict[str, str], log_path: Path, timeout: float = 60.0) -> AsyncIterator[BotProcess]:
+    """Start `python -m bot run` and wait until its /healthz answers 200."""
+    url = f"http://{env['WEBHOOK_LISTEN']}"
+    with log_path.open("ab") as log_file:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env, cwd=str(ROOT),
+                                                       stdin=asyncio.subprocess.DEVNULL, stdout=log_file,
+                                                       stderr=log_file)
+    bot = BotProcess(process, log_path, url)
+    try:
+        await _wait_healthy(bot, timeout)
+        yield bot
+    finally:
+        await bot.stop()
+
+
+async def _wait_healthy(bot: BotProcess, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with aiohttp.ClientSession() as http:
+        while asyncio.get_running_loop().time() < deadline:
+            if bot.process.returncode is not None:
+                raise AssertionError(f"bot exited with {bot.process.returncode}:\n{bot.log()}")
+            try:
+                async with http.get(bot.url + "/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"bot not healthy after {timeout} s:\n{bot.log()}")

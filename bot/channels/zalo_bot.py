@@ -117,6 +117,12 @@ class ZaloBotChannel:
         if self._http is not None:
             await self._http.close()
 
+    async def healthy(self) -> bool:
+        """For /healthz: started, and polling unless in webhook mode."""
+        if self._api is None:
+            return False
+        return self._poller is None or not self._poller.done()
+
     async def _drop_webhook(self) -> None:
         """getUpdates does not work while a webhook is set, so polling removes it (as Telegram bots do)."""
         try:
@@ -152,6 +158,8 @@ class ZaloBotChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """Answer 200 at once to an update with the right secret (handled afterwards); 403 otherwise."""
+        if self._api is None:
+            return web.Response(status=503, text="starting")  # the platform retries; nothing is lost
         given = request.headers.get("X-Bot-Api-Secret-Token", "")
         assert self.webhook_secret
         if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):

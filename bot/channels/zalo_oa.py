@@ -199,6 +199,10 @@ class ZaloOAChannel:
         self.client = OAClient(self._http, self.settings, tokens)
         log.info("zalo_oa: webhook ready at %s", WEBHOOK_PATH)
 
+    async def healthy(self) -> bool:
+        """For /healthz: started. A failed token refresh does not count: other channels keep serving."""
+        return self.client is not None
+
     async def stop(self) -> None:
         """Finish the events in progress, then close the HTTP session."""
         await self.inflight.drain()
@@ -207,6 +211,8 @@ class ZaloOAChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """Answer 200 at once to a correctly signed event (handled afterwards); 403 to anything else."""
+        if self.client is None:
+            return web.Response(status=503, text="starting")  # Zalo retries; the event is not lost
         body = await request.read()
         event = _json_object(body)
         timestamp = str(event.get("timestamp", "")) if event else ""
