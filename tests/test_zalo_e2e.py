@@ -19,7 +19,7 @@ from bot.storage.db import Database
 from bot.storage.models import ProcessedEvent, User, ZaloOAToken
 from tests.fakes.zalo_bot import FakeZaloBot
 from tests.fakes.zalo_oa import FakeZaloOA
-from tests.zalo_support import TEST_KNOWLEDGE, free_port, running_bot, zalo_env
+from tests.zalo_support import TEST_KNOWLEDGE, free_port, right_letter, running_bot, wait_until, zalo_env
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +204,41 @@ async def test_idle_408_polls_go_on_quietly_about_once_a_second(sqlite_url: str,
     gaps = [b.at - a.at for a, b in zip(polls, polls[1:], strict=False)]
     assert min(gaps) >= 0.9
     assert "getUpdates" not in bot.log() and "WARNING bot.channels.zalo" not in bot.log()
+
+
+async def test_practice_quiz_by_oa_buttons_and_typed_letters(sqlite_url: str, tmp_path: Path,
+                                                             oa: FakeZaloOA, zb: FakeZaloBot) -> None:
+    """OA: half the answers by button payload, half typed ("A", "b", "câu C"); Bot Platform: all typed."""
+    async with running_bot(zalo_env(sqlite_url, free_port(), oa=oa, zb=zb), tmp_path / "bot.log") as bot:
+        hook = bot.url + "/zalo/oa"
+        await oa.deliver(hook, oa.event(OA_USER, "/luyentap"))
+        [menu] = await oa.wait_for_sent(OA_USER, 1)
+        assert ("Tổng hợp", "pm:all") in menu.buttons
+        await oa.deliver(hook, oa.event(OA_USER, "pm:all"))
+        zb.push(zb.update(BOT_USER, "/luyentap"))
+        assert "\n1. Tổng hợp" in await wait_until(lambda: zb.texts_to(BOT_USER), "Chọn chủ đề")
+        zb.push(zb.update(BOT_USER, "1"))
+        for no in range(1, 11):
+            question = [s for s in oa.sent if s.text.startswith(f"Câu {no}/10")] or await _next_question(oa, no)
+            letter = right_letter(question[0].text)
+            assert [t[:2] for t, _ in question[0].buttons] == ["A.", "B.", "C.", "D."]
+            if no <= 5:
+                press = next(p for t, p in question[0].buttons if t.startswith(letter))
+                await oa.deliver(hook, oa.event(OA_USER, press))
+            else:
+                option_text = next(line[3:] for line in question[0].text.splitlines() if line.startswith(letter + ". "))
+                typed_forms = {6: letter, 7: letter.lower(), 8: f"câu {letter}", 9: f"cau {letter.lower()}",
+                               10: option_text}
+                await oa.deliver(hook, oa.event(OA_USER, typed_forms[no]))
+            typed = right_letter(await wait_until(lambda: zb.texts_to(BOT_USER), f"Câu {no}/10"))
+            zb.push(zb.update(BOT_USER, typed if no % 2 else f"câu {typed.lower()}"))
+        assert "10/10" in await wait_until(lambda: oa.texts_to(OA_USER), "🎯")
+        assert "10/10" in await wait_until(lambda: zb.texts_to(BOT_USER), "🎯")
+    assert oa.rejected == []
+    question_texts = [t for t in zb.texts_to(BOT_USER) if t.startswith("Câu ")]
+    assert all(t.count("\nA. ") == 1 for t in question_texts)              # options listed once
+
+
+async def _next_question(oa: FakeZaloOA, no: int) -> list:
+    await wait_until(lambda: oa.texts_to(OA_USER), f"Câu {no}/10")
+    return [s for s in oa.sent if s.text.startswith(f"Câu {no}/10")]

@@ -57,3 +57,8 @@ def test_six_choices_become_a_numbered_list() -> None:
 def test_lettered_options_are_listed_as_they_are() -> None:
     reply = Reply("Câu 1: …", (Choice("A. Có", "a:1:A"), Choice("B. Không", "a:1:B")))
     assert plain_texts(reply) == ["Câu 1: …\n\nA. Có\nB. Không"]
+
+
+def test_a_question_that_lists_its_options_is_not_listed_twice() -> None:
+    reply = Reply("Câu 1/10\n\nTuổi bầu cử?\n\nA. 16\nB. 18", (Choice("A. 16", "a:1:0:0"), Choice("B. 18", "a:1:0:1")))
+    assert plain_texts(reply) == [reply.text]

@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ async def count(app: App, model: Any, *where: Any) -> int:
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KNOWLEDGE = ROOT / "tests" / "data" / "knowledge"
+TEST_QUIZZES = ROOT / "tests" / "data" / "quizzes"
 
 
 def free_port() -> int:
@@ -62,7 +63,8 @@ def zalo_env(database_url: str, port: int, *, oa: Any = None, zb: Any = None,
     """The environment of a bot process serving the OA fake and/or the Bot Platform fake."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "ZALO_")) and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-    env.update({"DATABASE_URL": database_url, "KNOWLEDGE_DIR": str(knowledge), "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+    env.update({"DATABASE_URL": database_url, "KNOWLEDGE_DIR": str(knowledge), "QUIZZES_DIR": str(TEST_QUIZZES),
+                "WEBHOOK_LISTEN": f"127.0.0.1:{port}",
                 "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost"})
     if oa is not None:
         env.update({"ZALO_OA_APP_ID": oa.app_id, "ZALO_OA_SECRET_KEY": oa.secret_key,
@@ -128,3 +130,19 @@ async def _wait_healthy(bot: BotProcess, timeout: float) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise AssertionError(f"bot not healthy after {timeout} s:\n{bot.log()}")
+
+
+async def wait_until(texts: Callable[[], list[str]], needle: str, timeout: float = 20.0) -> str:
+    """The first text containing `needle`, waiting for it to be sent."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        found = [t for t in texts() if needle in t]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no text with {needle!r} in {texts()}")
+
+
+def right_letter(question: str) -> str:
+    """The letter of the right option in a test-bank question (its text says "Đáp án đúng")."""
+    return next(line[0] for line in question.splitlines() if line[1:3] == ". " and "Đáp án đúng" in line)

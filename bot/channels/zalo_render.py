@@ -62,9 +62,15 @@ def choice_list(choices: tuple[Choice, ...]) -> str:
 
 def text_with_list(reply: Reply) -> str:
     """The reply's text followed by its choices as a typed-answer list (no buttons)."""
-    if not reply.choices:
+    if not reply.choices or _options_in_text(reply):
         return reply.text
     return f"{reply.text}\n\n{choice_list(reply.choices)}"
+
+
+def _options_in_text(reply: Reply) -> bool:
+    """A quiz question already lists its lettered options ("A. …" lines) in its text: don't list them twice."""
+    lines = {line.strip()[:2] for line in reply.text.splitlines()}
+    return all(_LETTERED.match(c.label) and c.label[:2] in lines for c in reply.choices)
 
 
 def plain_texts(reply: Reply) -> list[str]:
