@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import TEST_KNOWLEDGE
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram_harness import bot_env, running_bot
+from tests.telegram_harness import bot_env, free_port, running_bot
 
 STUDENT = 5001
 
@@ -90,3 +90,60 @@ async def test_inline_search_returns_sourced_articles(api: FakeTelegramAPI, db_u
         await api.push(api.inline_query(STUDENT, "giá vàng hôm nay"))
         nothing = (await api.wait_for("answerInlineQuery", 2))[-1]
         assert nothing.params["results"] == []
+
+
+async def test_webhook_checks_secret_and_drops_duplicates(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:
+    import aiohttp
+
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    env = _env(api, db_url, TELEGRAM_WEBHOOK_URL=hook, TELEGRAM_WEBHOOK_SECRET="s3cret-Token_1",
+               WEBHOOK_LISTEN=f"127.0.0.1:{port}")
+    async with running_bot(api, env, tmp_path / "bot.log", ready="setWebhook"):
+        assert api.webhook_url == hook and api.webhook_secret == "s3cret-Token_1"
+        assert not api.calls_to("getUpdates"), "no getUpdates while a webhook is set"
+        forged = api.message(STUDENT, "tuoi ung cu")
+        forged["update_id"] = 1
+        assert await api.post_webhook(forged, "wrong-secret") == 403
+        assert await api.post_webhook(forged, None) == 403
+        update = api.message(STUDENT, "tuoi ung cu")
+        update["update_id"] = 2
+        assert await api.post_webhook(update, "s3cret-Token_1") == 200
+        assert await api.post_webhook(update, "s3cret-Token_1") == 200   # Telegram's redelivery
+        await api.push(api.message(STUDENT, "/chude"))
+        await api.wait_for("sendMessage", 2)
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as health:
+            assert health.status == 200
+            assert (await health.json())["checks"] == {"database": True, "telegram": True}
+    answers = [t for t in _texts(api, STUDENT) if "21 tuổi" in t]
+    assert len(answers) == 1, "the redelivered update had a second effect"
+    assert len(api.calls_to("sendMessage")) == 2, "the forged updates had an effect"
+
+
+async def test_group_quiz_scores_poll_answers(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:
+    group, teacher, an, binh = -100777, 7001, 7002, 7003
+    env = _env(api, db_url, ADMINS=f"telegram:{teacher}", TELEGRAM_QUIZ_SECONDS="5")
+    async with running_bot(api, env, tmp_path / "bot.log"):
+        await api.push(api.message(an, "/quiz", chat_id=group, chat_type="supergroup"))
+        refused = (await api.wait_for("sendMessage", 1))[0]
+        assert refused.params["chat_id"] == group and "cán bộ" in refused.params["text"]
+        await api.push(api.message(teacher, "/quiz 2", chat_id=group, chat_type="supergroup"))
+        for number in range(2):
+            poll_call = (await api.wait_for("sendPoll", number + 1, timeout=20))[-1]
+            params = poll_call.params
+            assert params["type"] == "quiz" and params["is_anonymous"] is False and params["open_period"] == 5
+            assert len(params["explanation"]) <= 200 and 2 <= len(params["options"]) <= 12
+            poll_id = poll_call.result["poll"]["id"]
+            right = params["correct_option_ids"][0]
+            first = api.poll_answer(poll_id, an, right, first_name="<b>An</b>")
+            await api.push(first)
+            await api.push(dict(first))                       # redelivered: counted once
+            await api.push(api.poll_answer(poll_id, binh, (right + 1) % len(params["options"]), first_name="Bình"))
+        board = (await api.wait_for("sendMessage", 1, timeout=20,
+                                    where=lambda c: "Kết quả" in str(c.params.get("text"))))[-1]
+    lines = board.params["text"].splitlines()
+    assert "parse_mode" not in board.params
+    assert lines[1] == "🥇 <b>An</b> — 2/2" and lines[2] == "🥈 Bình — 0/2"
+    sent = [c.at for c in api.calls if c.method in ("sendMessage", "sendPoll") and c.params.get("chat_id") == group]
+    assert all(later - earlier >= 0 for earlier, later in zip(sent, sent[1:], strict=False))
+    assert len([t for t in sent if t - sent[0] < 60]) <= 20, "more than 20 messages a minute in a group"

@@ -85,11 +85,13 @@ async def run_channels(app: App, settings: Settings, channels: list[Channel] | N
     jobs = _start_core_jobs(app)
     started: list[Channel] = []
     try:
+        # Listen first: a channel registers its webhook at start, and the platform may post at once
+        # (until the channel is running its route answers 503, which the platform retries).
+        if needs_web_server(settings):
+            runner = await start_web_server(build_web_app(app, channels), settings.webhook_listen)
         for channel in channels:
             await channel.start()
             started.append(channel)
-        if needs_web_server(settings):
-            runner = await start_web_server(build_web_app(app, channels), settings.webhook_listen)
         log.info("running: %s", ", ".join(c.name for c in channels) or "no channel")
         await stop.wait()
         log.info("stopping: finishing updates in flight")

@@ -252,6 +252,8 @@ class TelegramChannel:
         """Telegram POSTs one update; a missing or wrong secret gets 403 and nothing happens."""
         if not verify_secret(request.headers.get(SECRET_HEADER), self.settings.telegram_webhook_secret):
             return web.Response(status=403)
+        if not self.application.running:
+            return web.Response(status=503)  # starting or stopping: Telegram delivers again later
         try:
             data = await request.json()
             update = Update.de_json(data, self.application.bot)

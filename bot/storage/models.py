@@ -276,14 +276,14 @@ class TelegramQuizPoll(SQLModel, table=True):
 
 
 class TelegramQuizAnswer(SQLModel, table=True):
-    """A group member's answer to one poll; the display name is blanked once the leaderboard is out."""
+    """A group member's answer to one poll (scored against the poll at the end: an answer may
+    arrive before the poll is stored). The display name is blanked once the leaderboard is out."""
 
     __tablename__ = "telegram_quiz_answers"
 
     poll_id: str = Field(primary_key=True, max_length=64)
     user_id: str = Field(primary_key=True, max_length=64)
-    quiz_id: int = Field(foreign_key="telegram_group_quizzes.id", index=True)
-    correct: bool
+    option: int
     display_name: str = Field(default="", max_length=64)
     answered: datetime = Field(default_factory=utcnow, sa_column=_time_column())
 

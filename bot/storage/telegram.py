@@ -84,7 +84,8 @@ async def claim_quiz_step(session: AsyncSession, *, quiz: TelegramGroupQuiz, nex
 async def finish_quiz(session: AsyncSession, *, quiz_id: int) -> None:
     await session.execute(update(TelegramGroupQuiz).where(col(TelegramGroupQuiz.id) == quiz_id).values(status="done"))
     # Names were only needed for the leaderboard.
-    await session.execute(update(TelegramQuizAnswer).where(col(TelegramQuizAnswer.quiz_id) == quiz_id).values(display_name=""))
+    polls = select(col(TelegramQuizPoll.poll_id)).where(col(TelegramQuizPoll.quiz_id) == quiz_id)
+    await session.execute(update(TelegramQuizAnswer).where(col(TelegramQuizAnswer.poll_id).in_(polls)).values(display_name=""))
 
 
 async def record_poll(session: AsyncSession, *, poll_id: str, quiz_id: int, question_no: int, correct: int,
@@ -93,25 +94,23 @@ async def record_poll(session: AsyncSession, *, poll_id: str, quiz_id: int, ques
         "poll_id": poll_id, "quiz_id": quiz_id, "question_no": question_no, "correct": correct, "message_id": message_id}))
 
 
-async def record_poll_answer(session: AsyncSession, *, poll_id: str, user_id: str, option: int, name: str) -> bool | None:
-    """Score one answer; None for a poll that is not ours, False for a repeated answer."""
-    poll = await session.get(TelegramQuizPoll, poll_id)
-    if poll is None:
-        return None
+async def record_poll_answer(session: AsyncSession, *, poll_id: str, user_id: str, option: int, name: str) -> bool:
+    """Keep a member's first answer to a poll; False for a repeated one."""
     result = await session.execute(insert_ignore(session, TelegramQuizAnswer, {
-        "poll_id": poll_id, "user_id": user_id, "quiz_id": poll.quiz_id, "correct": option == poll.correct,
-        "display_name": name[:64], "answered": utcnow()}))
+        "poll_id": poll_id, "user_id": user_id, "option": option, "display_name": name[:64], "answered": utcnow()}))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def leaderboard(session: AsyncSession, *, quiz_id: int, limit: int = 10) -> list[tuple[str, int]]:
     """(display name, right answers), best first; ties go to whoever finished answering first."""
-    score = func.sum(case((col(TelegramQuizAnswer.correct), 1), else_=0))
+    answer, poll = TelegramQuizAnswer, TelegramQuizPoll
+    score = func.sum(case((col(answer.option) == col(poll.correct), 1), else_=0))
     rows = await session.execute(
-        select(func.max(col(TelegramQuizAnswer.display_name)), score, func.max(col(TelegramQuizAnswer.answered)))
-        .where(col(TelegramQuizAnswer.quiz_id) == quiz_id)
-        .group_by(col(TelegramQuizAnswer.user_id))
-        .order_by(score.desc(), func.max(col(TelegramQuizAnswer.answered)))
+        select(func.max(col(answer.display_name)), score, func.max(col(answer.answered)))
+        .join(poll, col(poll.poll_id) == col(answer.poll_id))
+        .where(col(poll.quiz_id) == quiz_id)
+        .group_by(col(answer.user_id))
+        .order_by(score.desc(), func.max(col(answer.answered)))
         .limit(limit))
     return [(str(name), int(points or 0)) for name, points, _ in rows.all()]
 

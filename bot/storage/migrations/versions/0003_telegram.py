@@ -57,14 +57,11 @@ def upgrade() -> None:
     op.create_table('telegram_quiz_answers',
     sa.Column('poll_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
-    sa.Column('quiz_id', sa.Integer(), nullable=False),
-    sa.Column('correct', sa.Boolean(), nullable=False),
+    sa.Column('option', sa.Integer(), nullable=False),
     sa.Column('display_name', sa.String(length=64), nullable=False),
     _time('answered'),
-    sa.ForeignKeyConstraint(['quiz_id'], ['telegram_group_quizzes.id'], ),
     sa.PrimaryKeyConstraint('poll_id', 'user_id')
     )
-    op.create_index('ix_telegram_quiz_answers_quiz_id', 'telegram_quiz_answers', ['quiz_id'])
     op.create_table('telegram_broadcast_claims',
     sa.Column('broadcast_id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.String(length=64), nullable=False),
@@ -81,7 +78,6 @@ def downgrade() -> None:
     op.drop_index('ix_telegram_broadcast_claims_claimed', table_name='telegram_broadcast_claims')
     op.drop_index('ix_telegram_broadcast_claims_chat_id', table_name='telegram_broadcast_claims')
     op.drop_table('telegram_broadcast_claims')
-    op.drop_index('ix_telegram_quiz_answers_quiz_id', table_name='telegram_quiz_answers')
     op.drop_table('telegram_quiz_answers')
     op.drop_index('ix_telegram_quiz_polls_quiz_id', table_name='telegram_quiz_polls')
     op.drop_table('telegram_quiz_polls')
