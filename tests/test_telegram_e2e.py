@@ -6,14 +6,16 @@ TEST_DATABASE_URL is set) and python-telegram-bot talk HTTP to a fake of Telegra
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import TEST_KNOWLEDGE
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.telegram_api import Call, FakeTelegramAPI
 from tests.telegram_harness import bot_env, free_port, running_bot
 
 STUDENT = 5001
@@ -147,3 +149,117 @@ async def test_group_quiz_scores_poll_answers(api: FakeTelegramAPI, db_url: str,
     sent = [c.at for c in api.calls if c.method in ("sendMessage", "sendPoll") and c.params.get("chat_id") == group]
     assert all(later - earlier >= 0 for earlier, later in zip(sent, sent[1:], strict=False))
     assert len([t for t in sent if t - sent[0] < 60]) <= 20, "more than 20 messages a minute in a group"
+
+
+# --- practice and contests: a chat participant driven through the fake ------------------------------
+
+TEST_QUIZZES = Path(__file__).resolve().parent / "data" / "quizzes"
+SHOWN = ("sendMessage", "editMessageText")
+
+
+class Person:
+    """One Telegram user talking to the bot in private chat, reading what the fake received."""
+
+    def __init__(self, api: FakeTelegramAPI, user_id: int) -> None:
+        self.api = api
+        self.id = user_id
+        self.mark = 0
+
+    async def say(self, text: str) -> None:
+        self.mark = len(self.api.calls)
+        await self.api.push(self.api.message(self.id, text))
+
+    async def press(self, payload: str) -> None:
+        """Press the newest button with this payload in our chat (edits included)."""
+        shown = [c for c in self.api.calls if c.method in SHOWN and c.params.get("chat_id") == self.id and
+                 payload in _payloads(c)]
+        assert shown, f"no button {payload!r} shown to {self.id}"
+        self.mark = len(self.api.calls)
+        await self.api.push(self.api.callback(self.id, shown[-1], payload))
+
+    async def sees(self, what: Callable[[Call], bool] | str, timeout: float = 15) -> Call:
+        """The first message (or edit) since our last action that matches."""
+        test = (lambda c: what in str(c.params.get("text"))) if isinstance(what, str) else what
+        mark = self.mark
+        calls = await self.api.wait_for(SHOWN, timeout=timeout, where=lambda c: c.params.get("chat_id") == self.id
+                                        and self.api.calls.index(c) >= mark and test(c))
+        return calls[0]
+
+    async def button(self, prefix: str, suffix: str = "") -> str:
+        call = await self.sees(lambda c: any(p.startswith(prefix) and p.endswith(suffix) for p in _payloads(c)))
+        return next(p for p in _payloads(call) if p.startswith(prefix) and p.endswith(suffix))
+
+
+def _payloads(call: Call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row if "callback_data" in b]
+
+
+async def test_practice_quiz_by_pressing_buttons(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:
+    student = Person(api, STUDENT)
+    async with running_bot(api, _env(api, db_url, QUIZZES_DIR=str(TEST_QUIZZES)), tmp_path / "bot.log"):
+        await student.say("/luyentap")
+        await student.press(await student.button("pm:all"))
+        for _ in range(10):
+            answer = await student.button("a:", ":0")
+            await student.press(answer)
+            await student.sees(lambda c: c.method == "sendMessage")            # feedback, then the next question
+        summary = await student.sees(lambda c: "pr:" in " ".join(_payloads(c)) or "m:practice" in _payloads(c))
+    assert "/10" in summary.params["text"]
+    assert len(api.calls_to("answerCallbackQuery")) == 11, "every press is answered"
+    assert all(len(p.encode()) <= 64 for c in api.calls if c.method in SHOWN for p in _payloads(c))
+
+
+async def test_contest_by_deep_link_with_staff_results(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    admin, staff = Person(api, 6200), Person(api, 6100)
+    students = [Person(api, 6001 + i) for i in range(3)]
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    env = _env(api, db_url, QUIZZES_DIR=str(TEST_QUIZZES), ADMINS="telegram:6200")
+    async with running_bot(api, env, tmp_path / "bot.log"):
+        await admin.say("/capquyen telegram:6100 doan")
+        await admin.sees("doan")
+        await staff.say("/taocuocthi")
+        await staff.sees(lambda c: True)
+        for typed in ["Tìm hiểu quyền trẻ em", "doan", (now - timedelta(hours=1)).strftime("%d/%m/%Y %H:%M"),
+                      (now + timedelta(hours=3)).strftime("%d/%m/%Y %H:%M")]:
+            await staff.say(typed)
+            await staff.sees(lambda c: True)
+        for choice in ["mk:10", "mk:10", "mk:1", "mk:best", "mk:0", "mk:participants", "mk:none", "mk:all", "mk:ok"]:
+            await staff.press(choice)
+            await staff.sees(lambda c: True)
+        done = await staff.sees("Mã tham gia")
+        code = re.search(r"Mã tham gia: ([A-Z0-9]+)", done.params["text"]).group(1)  # type: ignore[union-attr]
+
+        for student, name in zip(students, ["Nguyễn An", "Trần Bình", "Lê Chi"], strict=True):
+            await student.say(f"/start c_{code}")                             # https://t.me/<bot>?start=c_CODE
+            await student.press(await student.button("rc:", ":y"))
+            await student.say("hoa binh")
+            await student.press(await student.button("ru:truong-a"))
+            await student.say(name)
+            await student.press(await student.button("rs:"))
+            question = await student.sees(lambda c: "còn" in str(c.params.get("text")))
+            for number in range(10):
+                assert f"{number + 1}/10" in question.params["text"]
+                await student.press(next(p for p in _payloads(question) if p.startswith("a:") and p.endswith(":1")))
+                question = await student.sees(lambda c: c.method == "editMessageText")
+            assert "dự đoán" in question.params["text"]
+            await student.say("3")
+            await student.sees("/10")
+        await staff.say(f"/dongcuocthi {code}")
+        await staff.sees("Đã đóng")
+        await staff.say(f"/ketquacuocthi {code}")
+        results = await staff.sees("3 người dự thi")
+        # Closing queues each participant's result in the broadcasts outbox; the channel sends each once.
+        announced = await api.wait_for("sendMessage", 3, timeout=20, where=lambda c: c.params["chat_id"] in (6001, 6002, 6003)
+                                       and api.calls.index(c) > api.calls.index(results))
+        await asyncio.sleep(2.5)                                               # another drain pass: no resend
+        later = [c for c in api.calls_to("sendMessage") if c.params["chat_id"] in (6001, 6002, 6003)
+                 and api.calls.index(c) > api.calls.index(results)]
+    assert sorted(c.params["chat_id"] for c in later) == [6001, 6002, 6003]
+    assert {c.params["chat_id"] for c in announced} == {6001, 6002, 6003}
+    assert "3 người dự thi" in results.params["text"]
+    edits = api.calls_to("editMessageText", chat_id=6001)
+    assert len(edits) >= 10, "contest questions are edited in place"

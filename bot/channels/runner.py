@@ -23,8 +23,8 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-# The core's background jobs (contests closing rounds, reminders): module and coroutine
-# function taking the App. Started when the module exists.
+# The core's background jobs (the contest scheduler closes expired attempts and due rounds):
+# module and coroutine function taking (App, stop event). Started when the module exists.
 CORE_JOBS = (("bot.contests.scheduler", "run_scheduler"),)
 
 
@@ -82,7 +82,7 @@ async def run_channels(app: App, settings: Settings, channels: list[Channel] | N
     stop = stop or asyncio.Event()
     _on_signals(stop.set)
     runner: web.AppRunner | None = None
-    jobs = _start_core_jobs(app)
+    jobs = _start_core_jobs(app, stop)
     started: list[Channel] = []
     try:
         # Listen first: a channel registers its webhook at start, and the platform may post at once
@@ -100,8 +100,7 @@ async def run_channels(app: App, settings: Settings, channels: list[Channel] | N
             await runner.cleanup()  # stops accepting, waits for webhook requests in progress
         for channel in reversed(started):
             await _quietly(channel.stop, f"stopping {channel.name}")
-        for job in jobs:
-            job.cancel()
+        stop.set()  # the core's jobs end their current tick and return
         await asyncio.gather(*jobs, return_exceptions=True)
 
 
@@ -112,16 +111,16 @@ def _on_signals(callback: Callable[[], None]) -> None:
             loop.add_signal_handler(sig, callback)
 
 
-def _start_core_jobs(app: App) -> list[asyncio.Task[Any]]:
+def _start_core_jobs(app: App, stop: asyncio.Event) -> list[asyncio.Task[Any]]:
     tasks = []
     for module_name, function in CORE_JOBS:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
             continue
-        entry: Callable[[App], Awaitable[Any]] | None = getattr(module, function, None)
+        entry: Callable[[App, asyncio.Event], Awaitable[Any]] | None = getattr(module, function, None)
         if entry is not None:
-            tasks.append(asyncio.create_task(_quietly(partial(entry, app), module_name), name=module_name))
+            tasks.append(asyncio.create_task(_quietly(partial(entry, app, stop), module_name), name=module_name))
     return tasks
 
 

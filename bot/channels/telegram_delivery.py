@@ -81,8 +81,10 @@ class Sender:
 
     async def send_replies(self, chat_id: int, replies: list[Reply]) -> None:
         """Show the core's replies in order: new messages, or edits of a keyed message."""
-        for reply in replies:
-            if reply.edit_key and await self._edit_keyed(chat_id, reply):
+        for position, reply in enumerate(replies):
+            # Edit in place only when nothing went out before it in this turn (a contest's next
+            # question); after feedback, a fresh message keeps the chat in reading order.
+            if reply.edit_key and position == 0 and await self._edit_keyed(chat_id, reply):
                 continue
             last: Message | None = None
             for text, markup in reply_pieces(reply):

@@ -20,7 +20,7 @@ from bot.app import App
 from bot.channels.telegram_delivery import Sender
 from bot.channels.telegram_render import clip
 from bot.config import Settings
-from bot.quiz.bank import QuizBank, load_bank
+from bot.quiz.bank import QuizBank
 from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot, snapshot_json
 from bot.storage.events import claim_event
 from bot.storage.models import TelegramGroupQuiz, utcnow
@@ -78,16 +78,11 @@ class GroupQuizzes:
         self.sender = sender
         self.settings = settings
         self.open_period = max(5, min(600, settings.telegram_quiz_seconds))
-        self._bank: QuizBank | None = None
 
     @property
     def bank(self) -> QuizBank:
-        if self._bank is None:
-            self._bank, problems = load_bank(self.settings.quizzes_dir)
-            for problem in problems:
-                if problem.severity == "error":
-                    log.error("%s", problem)
-        return self._bank
+        """The core's question banks (loaded once at start-up)."""
+        return self.app.quizzes
 
     async def start(self, update: Update, args: list[str]) -> None:
         """Answer `/quiz`: start a quiz, or say why not (not staff, one running, bad arguments)."""

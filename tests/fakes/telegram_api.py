@@ -128,11 +128,13 @@ class FakeTelegramAPI:
     def calls_to(self, method: str, **match: Any) -> list[Call]:
         return [c for c in self.calls if c.method == method and all(c.params.get(k) == v for k, v in match.items())]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 15.0,
+    async def wait_for(self, method: str | tuple[str, ...], count: int = 1, timeout: float = 15.0,
                        where: Callable[[Call], bool] | None = None) -> list[Call]:
-        """Wait until `count` calls of `method` (matching `where`) have arrived; returns them."""
+        """Wait until `count` calls of `method` (or any of several, matching `where`) have arrived; returns them."""
+        methods = (method,) if isinstance(method, str) else method
+
         def found() -> list[Call]:
-            return [c for c in self.calls if c.method == method and (where is None or where(c))]
+            return [c for c in self.calls if c.method in methods and (where is None or where(c))]
 
         async def ready() -> list[Call]:
             async with self._changed:
