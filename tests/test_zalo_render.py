@@ -62,3 +62,12 @@ def test_lettered_options_are_listed_as_they_are() -> None:
 def test_a_question_that_lists_its_options_is_not_listed_twice() -> None:
     reply = Reply("Câu 1/10\n\nTuổi bầu cử?\n\nA. 16\nB. 18", (Choice("A. 16", "a:1:0:0"), Choice("B. 18", "a:1:0:1")))
     assert plain_texts(reply) == [reply.text]
+
+
+def test_lists_are_numbered_across_the_turn_and_a_typed_number_reads_back() -> None:
+    from bot.channels.zalo_render import typed_pick
+
+    assert plain_texts(Reply("Chọn:", (Choice("Có", "x:1"), Choice("Không", "x:2"))), first=4) == ["Chọn:\n\n4. Có\n5. Không"]
+    stored = ["t:a", "t:b", "x:1", "x:2"]
+    assert typed_pick(" 4 ", stored) == "x:2"
+    assert typed_pick("0", stored) is None and typed_pick("5", stored) is None and typed_pick("câu 1", stored) is None

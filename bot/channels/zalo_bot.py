@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -18,9 +19,10 @@ from aiohttp import web
 
 from bot.app import App
 from bot.channels.inflight import Inflight
-from bot.channels.zalo_render import plain_texts
+from bot.channels.zalo_render import plain_texts, typed_pick
 from bot.config import Settings
 from bot.core.messages import Inbound, Reply
+from bot.storage.users import last_choices
 
 log = logging.getLogger(__name__)
 
@@ -181,14 +183,25 @@ class ZaloBotChannel:
 
     async def handle(self, inbound: Inbound) -> None:
         """Call the core and send its replies; a redelivered message_id is dropped by the core."""
-        replies = await self.app.dialogue.handle(inbound)
+        replies = await self.app.dialogue.handle(await self._with_pick(inbound))
         await self.send_replies(inbound.chat_id, replies)
 
+    async def _with_pick(self, inbound: Inbound) -> Inbound:
+        """A typed number picks from the numbered list we showed (there are no buttons here)."""
+        if not inbound.text.strip().isdigit():
+            return inbound
+        async with self.app.db.session() as session:
+            payloads = await last_choices(session, platform=CHANNEL, platform_user_id=inbound.user_id)
+        picked = typed_pick(inbound.text, payloads)
+        return replace(inbound, text="", payload=picked) if picked else inbound
+
     async def send_replies(self, chat_id: str, replies: list[Reply]) -> None:
-        """Each reply as text parts of ≤ 2,000 characters, choices as a numbered list."""
+        """Each reply as text parts of ≤ 2,000 characters, choices as a list numbered across the turn."""
+        first = 1
         for reply in replies:
-            for text in plain_texts(reply):
+            for text in plain_texts(reply, first):
                 await self.send_text(chat_id, text)
+            first += len(reply.choices)
 
     async def send_text(self, chat_id: str, text: str) -> bool:
         """sendMessage; a 429 (quota, usually without retry_after) waits and tries again."""

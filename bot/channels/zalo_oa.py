@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.channels.inflight import Inflight
-from bot.channels.zalo_render import oa_messages
+from bot.channels.zalo_render import OA_MAX_BUTTONS, oa_messages, typed_pick
 from bot.config import Settings
 from bot.core.messages import Inbound, Reply
 from bot.storage.users import last_choices
@@ -246,23 +246,33 @@ class ZaloOAChannel:
         if name != "user_send_text":
             return Inbound(CHANNEL, sender, sender, text="/help", event_id=event_id)
         text = str(message.get("text") or "")
-        payload = text if await self._is_button_press(sender, text) else None
+        payload = await self._payload_of(sender, text)
         return Inbound(CHANNEL, sender, sender, text="" if payload else text, payload=payload, event_id=event_id)
 
-    async def _is_button_press(self, user_id: str, text: str) -> bool:
-        """An `oa.query.hide` press arrives as text equal to its payload: one we gave this user last."""
+    async def _payload_of(self, user_id: str, text: str) -> str | None:
+        """The payload a text stands for: a button press, or a number typed from a list we showed.
+
+        An `oa.query.hide` press arrives as a text equal to its payload, so a text that equals
+        one of the payloads we gave this user last is a press. With more than 5 choices we showed
+        a numbered list instead, and a typed number picks from it.
+        """
         if not text or len(text) > 64 or " " in text:
-            return False
+            return None
         async with self.app.db.session() as session:
-            return text in await last_choices(session, platform=CHANNEL, platform_user_id=user_id)
+            payloads = await last_choices(session, platform=CHANNEL, platform_user_id=user_id)
+        if text in payloads:
+            return text
+        return typed_pick(text, payloads) if len(payloads) > OA_MAX_BUTTONS else None
 
     async def send_replies(self, user_id: str, replies: list[Reply]) -> None:
         """Send the replies in order; a part that fails is logged and the rest still go out."""
         if self.client is None:
             return
+        first = 1  # lists are numbered across the turn, as the core stores the choices
         for reply in replies:
-            for message in oa_messages(reply):
+            for message in oa_messages(reply, first):
                 await self.client.send(user_id, message)
+            first += len(reply.choices)
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

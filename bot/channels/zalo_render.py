@@ -1,7 +1,8 @@
-"""How a core `Reply` looks on Zalo: texts cut to Zalo's limit, choices as buttons or a list.
+"""How a core `Reply` looks on Zalo, and how a typed number reads back against the list we showed.
 
 Zalo rejects a text over 2,000 characters (OA error -210, Bot Platform HTTP 400); it never cuts
-one. So every text is split here, on paragraph boundaries first.
+one. So every text is split here, on paragraph boundaries first. Choices become OA buttons
+(at most 5) or a list numbered across the turn's replies, the same order the core stores them in.
 """
 
 from __future__ import annotations
@@ -53,18 +54,18 @@ def _pack(text: str, limit: int, level: int) -> list[str]:
     return parts
 
 
-def choice_list(choices: tuple[Choice, ...]) -> str:
-    """Choices as lines to answer by typing: numbered, or as-is when already lettered (A. B. C.)."""
+def choice_list(choices: tuple[Choice, ...], first: int = 1) -> str:
+    """Choices as lines to answer by typing: numbered from `first`, or as-is when lettered (A. B. C.)."""
     if all(_LETTERED.match(c.label) for c in choices):
         return "\n".join(c.label for c in choices)
-    return "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, start=1))
+    return "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, start=first))
 
 
-def text_with_list(reply: Reply) -> str:
+def text_with_list(reply: Reply, first: int = 1) -> str:
     """The reply's text followed by its choices as a typed-answer list (no buttons)."""
     if not reply.choices or _options_in_text(reply):
         return reply.text
-    return f"{reply.text}\n\n{choice_list(reply.choices)}"
+    return f"{reply.text}\n\n{choice_list(reply.choices, first)}"
 
 
 def _options_in_text(reply: Reply) -> bool:
@@ -73,15 +74,15 @@ def _options_in_text(reply: Reply) -> bool:
     return all(_LETTERED.match(c.label) and c.label[:2] in lines for c in reply.choices)
 
 
-def plain_texts(reply: Reply) -> list[str]:
-    """The texts the Bot Platform sends for one reply (it has no buttons)."""
-    return split_text(text_with_list(reply))
+def plain_texts(reply: Reply, first: int = 1) -> list[str]:
+    """The texts the Bot Platform sends for one reply (it has no buttons); the list starts at `first`."""
+    return split_text(text_with_list(reply, first))
 
 
-def oa_messages(reply: Reply) -> list[dict[str, Any]]:
+def oa_messages(reply: Reply, first: int = 1) -> list[dict[str, Any]]:
     """The OA `message` objects for one reply: buttons on the last part when there are ≤ 5 choices."""
     if not reply.choices or len(reply.choices) > OA_MAX_BUTTONS:
-        return [{"text": part} for part in plain_texts(reply)]
+        return [{"text": part} for part in plain_texts(reply, first)]
     messages: list[dict[str, Any]] = [{"text": part} for part in split_text(reply.text)] or [{"text": "…"}]
     messages[-1]["attachment"] = {
         "type": "template",
@@ -92,6 +93,18 @@ def oa_messages(reply: Reply) -> list[dict[str, Any]]:
         ]},
     }
     return messages
+
+
+def typed_pick(text: str, payloads: list[str]) -> str | None:
+    """The payload a typed list number picks (1 = the first choice shown in the turn), or None.
+
+    The core maps typed numbers too, but only after a guided form or a running attempt has had
+    its say; those read "2" as a search or an answer. Here the number means what our list showed.
+    """
+    text = text.strip()
+    if text.isdigit() and len(text) <= 3 and 1 <= int(text) <= len(payloads):
+        return payloads[int(text) - 1]
+    return None
 
 
 def _title(label: str) -> str:
