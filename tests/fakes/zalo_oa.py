@@ -19,6 +19,7 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,7 @@ class FakeZaloOA:
         self.rejected: list[Json] = []           # sends refused with an error, with the reason
         self.refreshes: list[Json] = []          # the refresh requests received (form fields)
         self.webhook_statuses: list[int] = []
+        self.on_sent: Callable[[Sent], None] | None = None   # e.g. a benchmark timing replies
         self._issued = itertools.count(1)
         self._msg_ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -161,6 +163,8 @@ class FakeZaloOA:
         async with self._changed:
             self.sent.append(sent)
             self._changed.notify_all()
+        if self.on_sent is not None:
+            self.on_sent(sent)
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": f"{next(self._msg_ids):032x}", "user_id": sent.user_id}})
 
