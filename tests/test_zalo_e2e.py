@@ -242,3 +242,14 @@ async def test_practice_quiz_by_oa_buttons_and_typed_letters(sqlite_url: str, tm
 async def _next_question(oa: FakeZaloOA, no: int) -> list:
     await wait_until(lambda: oa.texts_to(OA_USER), f"Câu {no}/10")
     return [s for s in oa.sent if s.text.startswith(f"Câu {no}/10")]
+
+
+async def test_sigterm_right_after_a_webhook_still_delivers_its_reply(sqlite_url: str, tmp_path: Path,
+                                                                      oa: FakeZaloOA) -> None:
+    """The webhook answered 200 before the work was done; a shutdown finishes that work first."""
+    async with running_bot(zalo_env(sqlite_url, free_port(), oa=oa), tmp_path / "bot.log") as bot:
+        for i in range(5):
+            assert await oa.deliver(bot.url + "/zalo/oa", oa.event(f"77{i}", QUESTION)) == 200
+        assert await bot.stop() == 0
+    assert sorted(s.user_id for s in oa.sent) == [f"77{i}" for i in range(5)]
+    assert all("10/12/1948" in s.text for s in oa.sent)
