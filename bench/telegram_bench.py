@@ -1,0 +1,325 @@
+"""Telegram benchmark: updates pushed through the fake Bot API to a running bot process.
+
+In one run it measures a trivial python-telegram-bot echo bot (the library's ceiling here),
+rightsbot answering Q&A, and rightsbot taking contest answers from simulated students, each
+in polling and webhook mode, on SQLite and (when TEST_DATABASE_URL or --pg is given) PostgreSQL.
+For each: saturated updates/s (a burst, or students answering as fast as replies come), and
+p50/p99 from update to reply at a steady offered rate (default 300 updates/s). Contest runs
+also count lost and double-counted answers in the database. Prints figures; asserts nothing.
+
+    python bench/telegram_bench.py [--quick] [--rate 300] [--pg URL] [--transports aiohttp,httpx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from bot.contests.attempts import load_attempt, start_contest_attempt  # noqa: E402
+from bot.contests.contests import create_contest  # noqa: E402
+from bot.contests.registration import Declared, register  # noqa: E402
+from bot.contests.spec import ContestSpec  # noqa: E402
+from bot.quiz.bank import load_bank  # noqa: E402
+from bot.storage.db import Database  # noqa: E402
+from bot.storage.models import Attempt, AttemptAnswer, utcnow  # noqa: E402
+from bot.storage.users import get_or_create_user  # noqa: E402
+from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, Call, FakeTelegramAPI  # noqa: E402
+from tests.telegram_harness import bot_env, free_port, running_bot  # noqa: E402
+
+QUESTIONS = ["tuoi ung cu", "quyen tre em la gi", "ngay nhan quyen the gioi", "cong uoc quyen tre em",
+             "When was the Universal Declaration of Human Rights adopted?", "tuoi bau cu"]
+REPLIES = ("sendMessage", "editMessageText")
+
+
+class BenchAPI(FakeTelegramAPI):
+    """The fake, plus a future per chat that the bot's next reply to that chat resolves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: dict[int, asyncio.Future[float]] = {}
+
+    async def _record(self, call: Call) -> None:
+        if call.method in REPLIES:
+            future = self.waiting.pop(int(call.params.get("chat_id", 0)), None)
+            if future is not None and not future.done():
+                future.set_result(call.at)
+        await super()._record(call)
+
+    def expect(self, chat_id: int) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting[chat_id] = future
+        return future
+
+
+@dataclass
+class Result:
+    name: str
+    per_second: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    offered: float = 0.0
+    lost: int | None = None
+    doubled: int | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        ordered = sorted(self.latencies) or [float("nan")]
+        p50, p99 = ordered[len(ordered) // 2] * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        extra = f"  lost {self.lost} double {self.doubled}" if self.lost is not None else ""
+        return (f"{self.name:<44} {self.per_second:7.0f} upd/s   at {self.offered:4.0f}/s: p50 {p50:6.1f} ms"
+                f"  p99 {p99:6.1f} ms{extra}{self.note}")
+
+
+def message_update(chat_id: int, text: str) -> dict[str, Any]:
+    user = {"id": chat_id, "is_bot": False, "first_name": "S", "language_code": "vi"}
+    return {"message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+                        "from": user, "text": text}}
+
+
+def press_update(chat_id: int, data: str) -> dict[str, Any]:
+    user = {"id": chat_id, "is_bot": False, "first_name": "S", "language_code": "vi"}
+    message = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+               "from": {"id": BOT_ID, "is_bot": True, "first_name": "B", "username": BOT_USERNAME}, "text": "?"}
+    return {"callback_query": {"id": f"q{chat_id}{time.perf_counter_ns()}", "from": user, "chat_instance": "c",
+                               "data": data, "message": message}}
+
+
+class Pusher:
+    """Delivers updates like Telegram: into getUpdates, or POSTed with up to 40 connections."""
+
+    def __init__(self, api: BenchAPI) -> None:
+        self.api = api
+        self.slots = asyncio.Semaphore(40)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def push(self, update: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._push(update))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _push(self, update: dict[str, Any]) -> None:
+        async with self.slots:
+            await self.api.push(update)
+
+
+async def timed(api: BenchAPI, pusher: Pusher, chat_id: int, update: dict[str, Any]) -> float:
+    """Seconds from pushing the update to the bot's reply in that chat."""
+    future = api.expect(chat_id)
+    start = time.perf_counter()
+    pusher.push(update)
+    return await asyncio.wait_for(future, 30) - start
+
+
+async def burst_and_rate(api: BenchAPI, make: Any, burst: int, rate: float, seconds: float, first_chat: int) -> Result:
+    """Saturation: `burst` updates at once; latency: `rate` updates/s for `seconds` (distinct chats)."""
+    pusher = Pusher(api)
+    chats = iter(range(first_chat, first_chat + 10_000_000))
+    await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(20)]))  # warm-up
+    start = time.perf_counter()
+    await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(burst)]))
+    per_second = burst / (time.perf_counter() - start)
+    await asyncio.sleep(0.5)
+    waits = []
+    begin = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        delay = begin + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        chat = next(chats)
+        waits.append(asyncio.ensure_future(timed(api, pusher, chat, make(chat))))
+    latencies = list(await asyncio.gather(*waits))
+    return Result("", per_second, latencies, rate)
+
+
+# --- contest set-up and driving ----------------------------------------------------------------------
+
+async def seed_contest(url: str, students: int, questions: int, first_chat: int) -> list[tuple[int, int, list[int]]]:
+    """A running contest and one started attempt per student: (chat id, attempt id, right options)."""
+    db = Database(url)
+    await db.upgrade()
+    bank, _ = load_bank(ROOT / "quizzes")
+    now = utcnow()
+    spec = ContestSpec(title="Bench", organiser="bench", opens=now - timedelta(hours=1), closes=now + timedelta(days=1),
+                       questions=questions, time_limit_min=60, attempts=1, prediction="off")
+    plan = []
+    try:
+        async with db.session() as session:
+            contest = await create_contest(session, spec, created_by="bench", now=now)
+            for i in range(students):
+                chat = first_chat + i
+                user = await get_or_create_user(session, platform="telegram", platform_user_id=str(chat), language="vi")
+                assert user.id is not None
+                reg = await register(session, contest_id=contest.id, user_id=user.id, declared=Declared(unit_id="u"), now=now)
+                assert reg is not None and reg.id is not None
+                attempt_id = await start_contest_attempt(session, bank, contest, registration_id=reg.id, user_id=user.id,
+                                                         channel="telegram", chat_id=str(chat), lang="vi", now=now,
+                                                         rng=random.Random(i))
+                view = await load_attempt(session, attempt_id)
+                assert view is not None
+                plan.append((chat, attempt_id, [q.correct for q in view.snapshot.questions]))
+            await session.commit()
+    finally:
+        await db.close()
+    return plan
+
+
+async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]], think: float) -> tuple[list[float], float, dict[int, int]]:
+    """Every student answers all questions, each press after the previous reply (+ think time)."""
+    pusher = Pusher(api)
+    latencies: list[float] = []
+    expected: dict[int, int] = {}
+    rng = random.Random(3)
+
+    async def student(chat: int, attempt_id: int, right: list[int]) -> None:
+        await asyncio.sleep(rng.random() * think)
+        score = 0
+        for no, correct in enumerate(right):
+            option = correct if rng.random() < 0.7 else (correct + 1) % 4
+            score += option == correct
+            latencies.append(await timed(api, pusher, chat, press_update(chat, f"a:{attempt_id}:{no}:{option}")))
+            if think:
+                await asyncio.sleep(think * (0.5 + rng.random()))
+        expected[attempt_id] = score
+
+    start = time.perf_counter()
+    await asyncio.gather(*(student(*row) for row in plan))
+    return latencies, time.perf_counter() - start, expected
+
+
+async def count_answers(url: str, expected: dict[int, int], questions: int) -> tuple[int, int]:
+    """(lost, double-counted) answers in the database."""
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            stored = dict((await session.execute(select(AttemptAnswer.attempt_id, func.count())  # type: ignore[call-overload]
+                                                 .group_by(AttemptAnswer.attempt_id))).all())
+            scores = dict((await session.execute(select(Attempt.id, Attempt.score))).all())  # type: ignore[call-overload]
+    finally:
+        await db.close()
+    lost = sum(max(0, questions - stored.get(a, 0)) for a in expected)
+    doubled = sum(max(0, stored.get(a, 0) - questions) for a in expected) + sum(
+        1 for a, s in expected.items() if scores.get(a) != s)
+    return lost, doubled
+
+
+# --- one scenario ------------------------------------------------------------------------------------
+
+async def scenario(kind: str, mode: str, db_url: str | None, transport: str, args: argparse.Namespace,
+                   tmp: Path) -> Result:
+    async with BenchAPI() as api:
+        extra = {"TELEGRAM_TRANSPORT": transport, "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+                 "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "ERROR")}
+        ready = "getUpdates"
+        if mode == "webhook":
+            port = free_port()
+            extra.update(TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram", TELEGRAM_WEBHOOK_SECRET="bench-secret",
+                         WEBHOOK_LISTEN=f"127.0.0.1:{port}")
+            ready = "setWebhook"
+        url = db_url or f"sqlite+aiosqlite:///{tmp / f'{kind}-{mode}-{uuid.uuid4().hex[:6]}.db'}"
+        command = ("bench/telegram_echo_bot.py",) if kind == "echo" else ("-m", "bot", "run")
+        plan = await seed_contest(url, args.students, args.questions, 10_000) if kind == "contest" else []
+        env = bot_env(api, url, **extra)
+        async with running_bot(api, env, tmp / f"{kind}-{mode}.log", command=command, ready=ready):
+            await asyncio.sleep(0.5)
+            if kind == "contest":
+                return await contest_result(api, plan, url, args)
+            make = (lambda c: message_update(c, "xin chào")) if kind == "echo" else (
+                lambda c: message_update(c, random.choice(QUESTIONS)))
+            return await burst_and_rate(api, make, args.burst, args.rate, args.seconds, 1_000_000)
+
+
+async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], url: str, args: argparse.Namespace) -> Result:
+    half = len(plan) // 2
+    fast, steady = plan[:half], plan[half:]
+    latencies, seconds, expected = await drive_contest(api, fast, think=0.0)
+    per_second = len(latencies) / seconds
+    # Steady: think time chosen so the students offer about `rate` answers a second in total.
+    think = max(0.05, len(steady) / args.rate)
+    steady_latencies, steady_seconds, steady_expected = await drive_contest(api, steady, think=think)
+    expected.update(steady_expected)
+    lost, doubled = await count_answers(url, expected, args.questions)
+    return Result("", per_second, steady_latencies, len(steady_latencies) / steady_seconds, lost, doubled)
+
+
+async def fresh_pg(base: str) -> tuple[str, str]:
+    import asyncpg
+
+    name = f"rb_tgbench_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return base.rsplit("/", 1)[0] + "/" + name, name
+
+
+async def drop_pg(base: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller runs, SQLite and polling only for rightsbot")
+    ap.add_argument("--rate", type=float, default=300.0, help="offered updates/s for the latency figures")
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--burst", type=int, default=2000)
+    ap.add_argument("--students", type=int, default=300)
+    ap.add_argument("--questions", type=int, default=10)
+    ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"))
+    ap.add_argument("--transports", default="aiohttp,httpx", help="the echo bot and Q&A run with each; the rest with the first")
+    args = ap.parse_args()
+    if args.quick:
+        args.seconds, args.burst, args.students = 3.0, 600, 100
+    transports = args.transports.split(",")
+    backends: list[str] = ["sqlite"] + (["postgresql"] if args.pg and not args.quick else [])
+    modes = ["polling"] if args.quick else ["polling", "webhook"]
+    print(f"Telegram benchmark: {os.cpu_count()} cores; bot and fake share them; offered rate {args.rate:.0f}/s")
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(os.environ.get("BENCH_LOG_DIR") or tmp_dir)
+        echo: dict[tuple[str, str], float] = {}
+        for transport in transports:
+            for mode in modes:
+                result = await scenario("echo", mode, None, transport, args, tmp)
+                result.name = f"echo bot (ceiling), {mode}, {transport}"
+                echo[(mode, transport)] = result.per_second
+                print(result.line(), flush=True)
+        for backend in backends:
+            for mode in modes:
+                for kind in ("qa", "contest"):
+                    for transport in (transports if kind == "qa" and mode == "polling" and backend == "sqlite" else transports[:1]):
+                        url, name = (await fresh_pg(args.pg)) if backend == "postgresql" else (None, "")
+                        try:
+                            result = await scenario(kind, mode, url, transport, args, tmp)
+                        finally:
+                            if name:
+                                await drop_pg(args.pg, name)
+                        label = "Q&A" if kind == "qa" else f"contest answers ({args.students} students)"
+                        result.name = f"rightsbot {label}, {backend}, {mode}, {transport}"
+                        ceiling = echo.get((mode, transport))
+                        if ceiling:
+                            result.note = f"   = {result.per_second / ceiling:.0%} of echo"
+                        print(result.line(), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
