@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/qa_bench.py
+	$(BIN)/python bench/contest_bench.py
 	$(BIN)/python bench/zalo_bench.py
 	$(BIN)/python bench/telegram_bench.py
 

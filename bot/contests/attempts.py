@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import random
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -92,6 +92,21 @@ class StartRefused(Exception):
 
 
 _snapshots: OrderedDict[tuple[str, int, datetime], Snapshot] = OrderedDict()
+_views: OrderedDict[tuple[str, int], AttemptView] = OrderedDict()   # last seen state: only a hint
+
+
+def _remember(session: AsyncSession, view: AttemptView) -> None:
+    key = (str(getattr(session.bind, "url", "")), view.id)
+    _views[key] = view
+    _views.move_to_end(key)
+    if len(_views) > _CACHE_SIZE:
+        _views.popitem(last=False)
+
+
+def _recall(session: AsyncSession, attempt_id: int) -> AttemptView | None:
+    """This process's last view of an attempt. Its owner, start and questions never change; the
+    rest is re-checked by the database in the conditional update."""
+    return _views.get((str(getattr(session.bind, "url", "")), attempt_id))
 
 
 def _encode(snapshot: Snapshot) -> str:
@@ -129,12 +144,14 @@ async def load_attempt(session: AsyncSession, attempt_id: int) -> AttemptView | 
         return None
     started = as_utc(row.started)
     snapshot = await _snapshot(session, attempt_id, started)
-    return AttemptView(
+    view = AttemptView(
         id=row.id, user_id=row.user_id, mode=row.mode, contest_id=row.contest_id, round_no=row.round_no,
         status=row.status, n_questions=row.n_questions, current_no=row.current_no, score=row.score,
         prediction=row.prediction, started=started, deadline=as_utc(row.deadline) if row.deadline else None,
         finished=as_utc(row.finished) if row.finished else None, duration_ms=row.duration_ms, lang=row.lang,
         snapshot=snapshot)
+    _remember(session, view)
+    return view
 
 
 def _ms(start: datetime, end: datetime) -> int:
@@ -145,6 +162,45 @@ async def answer_question(session: AsyncSession, *, attempt_id: int, user_id: in
                           now: datetime) -> AnswerOutcome:
     """Record one answer exactly once. A double press, a stale or foreign button changes nothing;
     an answer after the deadline closes the attempt first (and is not counted)."""
+    known = _recall(session, attempt_id)
+    if known is not None and known.user_id == user_id and 0 <= option < 4 and 0 <= question_no < known.n_questions:
+        recorded = await _record_fast(session, known, question_no, option, now)
+        if recorded is not None:
+            return recorded
+    return await _record_checked(session, attempt_id=attempt_id, user_id=user_id, question_no=question_no,
+                                 option=option, now=now)
+
+
+async def _record_fast(session: AsyncSession, known: AttemptView, question_no: int, option: int,
+                       now: datetime) -> AnswerOutcome | None:
+    """The common case in two statements: move the attempt on only if it is still this user's,
+    running, on this question and in time (one conditional UPDATE decides races), then store the
+    answer under its (attempt, question) key. None when the update matched nothing."""
+    question = known.snapshot.questions[question_no]
+    correct = option == question.correct
+    values: dict[str, object] = {"current_no": question_no + 1, "score": _A.score + int(correct)}
+    if question_no + 1 >= known.n_questions and known.snapshot.predict == "off":
+        values.update(status="finished", finished=now, duration_ms=_ms(known.started, now))
+    moved = (await session.execute(
+        update(_TABLE).where(_A.id == known.id, _A.user_id == known.user_id, _A.status == "active",
+                             _A.current_no == question_no, _A.started == known.started,
+                             or_(_A.deadline.is_(None), _A.deadline > now))
+        .values(**values).returning(_A.score, _A.deadline))).first()
+    if moved is None:
+        return None
+    await session.execute(insert_ignore(session, AttemptAnswer, {
+        "attempt_id": known.id, "question_no": question_no, "question_id": question.id, "option": option,
+        "correct": correct, "answered": now}))
+    view = replace(known, current_no=question_no + 1, score=int(moved.score), status=str(values.get("status", "active")),
+                   finished=now if "finished" in values else None, duration_ms=values.get("duration_ms"),  # type: ignore[arg-type]
+                   deadline=as_utc(moved.deadline) if moved.deadline else None)
+    _remember(session, view)
+    return AnswerOutcome("recorded", view, correct, question)
+
+
+async def _record_checked(session: AsyncSession, *, attempt_id: int, user_id: int, question_no: int, option: int,
+                          now: datetime) -> AnswerOutcome:
+    """The careful path: read the attempt and say exactly why an answer is not taken."""
     attempt = await load_attempt(session, attempt_id)
     if attempt is None:
         return AnswerOutcome("missing")
@@ -159,23 +215,8 @@ async def answer_question(session: AsyncSession, *, attempt_id: int, user_id: in
         return AnswerOutcome("duplicate", attempt)
     if question_no != attempt.current_no or not 0 <= option < 4 or question_no >= attempt.n_questions:
         return AnswerOutcome("stale", attempt)
-    question = attempt.snapshot.questions[question_no]
-    correct = option == question.correct
-    inserted = await session.execute(insert_ignore(session, AttemptAnswer, {
-        "attempt_id": attempt_id, "question_no": question_no, "question_id": question.id, "option": option,
-        "correct": correct, "answered": now}))
-    if not inserted.rowcount:  # type: ignore[attr-defined]
-        return AnswerOutcome("duplicate", attempt)
-    values: dict[str, object] = {"current_no": question_no + 1, "score": _A.score + int(correct)}
-    last = question_no + 1 >= attempt.n_questions
-    if last and attempt.snapshot.predict == "off":
-        values.update(status="finished", finished=now, duration_ms=_ms(attempt.started, now))
-    await session.execute(update(_TABLE).where(_A.id == attempt_id, _A.current_no == question_no)
-                          .values(**values))
-    moved = AttemptView(**{**attempt.__dict__, "current_no": question_no + 1, "score": attempt.score + int(correct),
-                           "status": values.get("status", "active"),
-                           "finished": values.get("finished"), "duration_ms": values.get("duration_ms")})
-    return AnswerOutcome("recorded", moved, correct, question)
+    recorded = await _record_fast(session, attempt, question_no, option, now)
+    return recorded or AnswerOutcome("duplicate", attempt)
 
 
 async def submit_prediction(session: AsyncSession, *, attempt_id: int, user_id: int, value: int,

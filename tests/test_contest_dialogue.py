@@ -1,0 +1,111 @@
+"""Practice, roles, privacy and forged buttons through the real Dialogue (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.storage.models import Contest, Registration, StaffRole
+
+from .contest_support import Chat, Clock, build, payloads, text_of
+from .test_contest_flow import create_contest_in_chat, register
+
+REFUSAL = "chỉ dành cho cán bộ"
+
+
+async def test_practice_feedback_summary_and_missed(db_url: str) -> None:
+    app = await build(db_url, Clock())
+    chat = Chat(app)
+    menu = await chat.press("p1", "m:practice")
+    assert "pm:all" in payloads(menu)
+    replies = await chat.press("p1", "pm:rights")
+    attempt_id = int(next(p for p in payloads(replies) if p.startswith("a:")).split(":")[1])
+    for no in range(8):   # the topic has 8 questions
+        view = await chat.attempt(attempt_id)
+        assert view.current is not None
+        wrong = no < 3
+        option = (view.current.correct + 1) % 4 if wrong else view.current.correct
+        replies = await chat.say("p1", "ABCD"[option] if no % 2 else str(option + 1))
+        assert ("Chưa đúng" in text_of(replies)) is wrong and "📖 Nguồn:" in text_of(replies)
+    assert "5/8" in text_of(replies)
+    retry = next(p for p in payloads(replies) if p.startswith("pr:"))
+    again = await chat.press("p1", retry)
+    assert "Câu 1/3" in text_of(again)
+    # someone else cannot reuse my buttons
+    assert "không dành cho bạn" in text_of(await chat.press("p2", retry))
+    await app.close()
+
+
+ROLE_CASES = [
+    # (command, participant refused, other-unit staff refused, own staff ok, admin ok)
+    ("/taocuocthi", True, False, False, False),
+    ("/cuocthi", True, False, False, False),
+    ("/dongcuocthi {code}", True, True, False, False),
+    ("/ketquacuocthi {code}", True, True, False, False),
+    ("/capquyen console:x doan", True, True, True, False),
+]
+
+
+@pytest.mark.parametrize(("command", "student", "other_staff", "own_staff", "admin"), ROLE_CASES)
+async def test_roles_table(db_url: str, command: str, student: bool, other_staff: bool, own_staff: bool,
+                           admin: bool) -> None:
+    app = await build(db_url, Clock())
+    chat = Chat(app)
+    code = await create_contest_in_chat(chat)          # staff1 runs "doan"
+    await chat.say("admin", "/capquyen console:other sogd")
+    for user, refused in (("student", student), ("other", other_staff), ("staff1", own_staff), ("admin", admin)):
+        await chat.say(user, "/mk_reset")
+        reply = text_of(await chat.say(user, command.format(code=code)))
+        assert (REFUSAL in reply) is refused, (user, command, reply)
+    async with app.db.session() as session:
+        contests = (await session.execute(select(Contest))).scalars().all()
+        roles = (await session.execute(select(func.count()).select_from(StaffRole))).scalar_one()
+    # refusals changed nothing: the contest is closed only when someone allowed closed it
+    if command.startswith("/dongcuocthi"):
+        assert contests[0].status == "closed"
+    assert roles == (3 if command.startswith("/capquyen") else 2)
+    await app.close()
+
+
+async def test_privacy_mydata_and_delete(db_url: str) -> None:
+    app = await build(db_url, Clock())
+    chat = Chat(app)
+    code = await create_contest_in_chat(chat)
+    await register(chat, "s1", code, "hoa binh", "truong-a", "Phạm Minh Khoa")
+    assert "Quyền riêng tư" in text_of(await chat.say("s1", "/quyenriengtu"))
+    assert "Phạm Minh Khoa" in text_of(await chat.say("s1", "/mydata"))
+    asked = await chat.say("s1", "/xoadulieu")
+    assert payloads(asked) == ["pv:y", "pv:n"]
+    assert "Đã xoá" in text_of(await chat.press("s1", "pv:y"))
+    assert "Phạm Minh Khoa" not in text_of(await chat.say("s1", "/dulieucuatoi"))
+    async with app.db.session() as session:
+        row = (await session.execute(select(Registration))).scalar_one()
+    assert row.full_name is None and row.erased and row.unit_id == "truong-a"
+    await app.close()
+
+
+async def test_forged_and_stale_contest_buttons_do_nothing(db_url: str) -> None:
+    app = await build(db_url, Clock())
+    chat = Chat(app)
+    for payload in ["a:1:0:0", "a:x", "a:99999999999999:0:0", "rs:5", "rc:1:y", "ru:truong-a", "rp:1", "pr:1",
+                    "pm:nope", "mk:ok", "mk:30", "pv:zz", "ct:NOPE"]:
+        replies = await chat.press("u9", payload)
+        assert replies and replies[0].kind == "error", payload
+    assert "/start" not in text_of(await chat.say("u9", "/start c_ZZZZZZ"))
+    await app.close()
+
+
+async def test_answer_after_deadline_closes_first_and_deep_link(db_url: str) -> None:
+    clock = Clock()
+    app = await build(db_url, clock)
+    chat = Chat(app)
+    code = await create_contest_in_chat(chat)
+    joined = await chat.say("s1", f"/start c_{code}")
+    assert any(p.startswith("rc:") for p in payloads(joined))
+    contest_id = await register(chat, "s2", code, "hoa hop", "truong-b", "Đỗ Lan")
+    started = await chat.press("s2", f"rs:{contest_id}")
+    clock.advance(minutes=10, seconds=1)
+    late = await chat.say("s2", "A")
+    assert "Hết giờ" in text_of(late) and "0/10" in text_of(late)
+    await app.close()
+    assert started
