@@ -71,3 +71,4 @@ def test_lists_are_numbered_across_the_turn_and_a_typed_number_reads_back() -> N
     stored = ["t:a", "t:b", "x:1", "x:2"]
     assert typed_pick(" 4 ", stored) == "x:2"
     assert typed_pick("0", stored) is None and typed_pick("5", stored) is None and typed_pick("câu 1", stored) is None
+

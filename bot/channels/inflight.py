@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Coroutine
 from typing import Any
 
@@ -44,8 +45,11 @@ class Inflight:
         except asyncio.CancelledError:
             work.close()  # cancelled before it started: no "never awaited" warning
             raise
-        except Exception:  # noqa: BLE001 - one bad event must never stop the channel
-            log.exception("%s: handling an event failed", self.name)
+        except Exception as exc:  # noqa: BLE001 - one bad event must never stop the channel
+            # The frames, not the message: a database error's message quotes its parameters
+            # (user ids, message text), which must not reach the log.
+            log.error("%s: handling an event failed (%s)\n%s", self.name, type(exc).__name__,
+                      "".join(traceback.format_tb(exc.__traceback__)))
 
     def _forget(self, key: str, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
