@@ -33,7 +33,8 @@ WEIGHTS = {
     "kind": 0.04,            # same kind of question (when / how many / which article…)
     "accent": 0.06,          # same diacritics on shared words, when both were typed with them
 }
-MIN_INFORMATION = 2.2   # total IDF of the topic words: "luật" alone is too vague to answer
+MIN_INFORMATION = 1.5   # total IDF of the known topic words below which a question is too vague
+SINGLE_WORD_IDF = 2.5   # a one-word question must be at least this rare ("luật" is not; "CEDAW" is)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Matcher:
         features = list(dict.fromkeys(content)) + sorted(bigrams)
         weights = {w: index.idf(w) * credit.get(w, 1.0) for w in dict.fromkeys(content)}
         total = sum(weights.values()) or 1.0
-        information = sum(w for word, w in weights.items() if word in index.known)
+        information = _information([w for word, w in weights.items() if word in index.known])
         query_text = " ".join(query.words)
         accented = accent_map(query)
         ranked: list[Candidate] = []
@@ -200,6 +201,13 @@ class Matcher:
                          suggestions=tuple(c.entry for c in top[1:4]), normalised=normalised, candidates=tuple(top))
         return Match("suggest", lang, entry=None, score=best.score,
                      suggestions=tuple(c.entry for c in top[:3]), normalised=normalised, candidates=tuple(top))
+
+
+def _information(known_weights: list[float]) -> float:
+    """How much a question says: the IDF of its known topic words; one common word says too little."""
+    if len(known_weights) == 1 and known_weights[0] < SINGLE_WORD_IDF:
+        return 0.0
+    return sum(known_weights)
 
 
 def _spelling_clashes(query: dict[str, frozenset[str]], phrasing: dict[str, frozenset[str]]) -> frozenset[str]:
