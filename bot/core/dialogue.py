@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,6 +103,11 @@ class Dialogue:
         return replies
 
     async def _route(self, turn: Turn) -> list[Reply]:
+        if not turn.inbound.payload:
+            # A typed number picks the numbered choice the user saw, wherever they are (a form, a quiz).
+            picked = _typed_choice(turn.inbound.text.strip(), stored_choices(turn.state))
+            if picked is not None:
+                turn.inbound = replace(turn.inbound, payload=picked, text="")
         for intercept in self.routes.interceptors:
             claimed = await intercept(turn)
             if claimed is not None:
@@ -111,9 +116,6 @@ class Dialogue:
         if inbound.payload:
             return await self._payload(turn, inbound.payload)
         text = inbound.text.strip()[:MAX_TEXT]
-        picked = _typed_choice(text, stored_choices(turn.state))
-        if picked is not None:
-            return await self._payload(turn, picked)
         command = _COMMAND_RE.match(text)
         if command:
             handler = self.routes.commands.get(command.group(1).lower())
