@@ -6,6 +6,7 @@ import asyncio
 import sys
 from typing import TextIO
 
+from bot.channels.plain_text import text_with_list
 from bot.core.dialogue import Dialogue
 from bot.core.messages import Inbound, Reply
 
@@ -13,11 +14,8 @@ PROMPT = "> "
 
 
 def render(reply: Reply) -> str:
-    """Text, then the choices as a numbered list (type the number to choose)."""
-    lines = [reply.text]
-    for i, choice in enumerate(reply.choices, start=1):
-        lines.append(f"  {i}. {choice.label}")
-    return "\n".join(lines)
+    """Text, then the choices as a list (type the number, or the letter of a quiz option)."""
+    return text_with_list(reply)
 
 
 async def run_console(dialogue: Dialogue, lang: str = "vi", stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
