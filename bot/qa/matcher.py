@@ -33,6 +33,7 @@ WEIGHTS = {
     "kind": 0.04,            # same kind of question (when / how many / which article…)
     "accent": 0.06,          # same diacritics on shared words, when both were typed with them
 }
+RESCORED_PHRASINGS = 4  # per candidate entry, only the phrasings closest in topic words get the full score
 MIN_INFORMATION = 1.5   # total IDF of the known topic words below which a question is too vague
 SINGLE_WORD_IDF = 2.5   # a one-word question must be at least this rare ("luật" is not; "CEDAW" is)
 
@@ -121,8 +122,7 @@ class Matcher:
             answer_bigrams = index.answer_bigrams[idx]
             best = 0.0
             best_cov = 0.0
-            for p_idx in index.by_entry.get(idx, []):
-                phr = index.phrasings[p_idx]
+            for phr in self._closest_phrasings(index, idx, weights):
                 score, cov = self._score(index, phr, weights, total, bigrams, query, query_text, accented,
                                          answer_words, answer_bigrams)
                 if score > best:
@@ -131,6 +131,16 @@ class Matcher:
                 ranked.append(Candidate(index.entries[idx], best, best_cov))
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked, information
+
+    @staticmethod
+    def _closest_phrasings(index: LanguageIndex, idx: int, weights: dict[str, float]) -> list[Phrasing]:
+        """The entry's phrasings sharing the most topic weight with the question (fully scored next)."""
+        phrasings = [index.phrasings[p] for p in index.by_entry.get(idx, [])]
+        if len(phrasings) <= RESCORED_PHRASINGS:
+            return phrasings
+        shared = [sum(w for word, w in weights.items() if word in phr.words) for phr in phrasings]
+        order = sorted(range(len(phrasings)), key=shared.__getitem__, reverse=True)
+        return [phrasings[i] for i in order[:RESCORED_PHRASINGS]]
 
     def _resolve_words(self, index: LanguageIndex, query: Analysed) -> tuple[list[str], dict[str, float]]:
         """Content words, with typos corrected to known words at reduced credit."""
