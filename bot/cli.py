@@ -12,6 +12,14 @@ from typing import Any
 
 import yaml
 
+from bot.cli_admin import (
+    add_admin_parsers,
+    check_quizzes_report,
+    cmd_contest,
+    cmd_import,
+    cmd_staff,
+    print_quiz_stats,
+)
 from bot.config import Settings
 from bot.core.answers import entry_text, match_reply
 from bot.qa.check import check_knowledge
@@ -38,11 +46,13 @@ def _parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
-    check = kb_sub.add_parser("check", help="validate knowledge/ (and quizzes/)")
+    check = kb_sub.add_parser("check", help="validate knowledge/ and quizzes/ (QUIZZES_DIR)")
     check.add_argument("directory", nargs="?", type=Path)
+    check.add_argument("--quizzes", type=Path, help="the quizzes folder (default QUIZZES_DIR)")
     check.add_argument("--quiet", action="store_true", help="print errors and warnings only, not notes")
     stats = kb_sub.add_parser("stats", help="counts per topic and language, and English coverage")
     stats.add_argument("directory", nargs="?", type=Path)
+    stats.add_argument("--quizzes", type=Path, help="the quizzes folder (default QUIZZES_DIR)")
 
     chat = sub.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--lang", choices=["vi", "en"], default="vi")
@@ -52,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
+    add_admin_parsers(sub)
     return ap
 
 
@@ -64,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     handler = {
         "ask": cmd_ask, "eval": cmd_eval, "kb": cmd_kb, "chat": cmd_chat, "run": cmd_run, "db": cmd_db,
+        "contest": cmd_contest, "staff": cmd_staff, "quiz": cmd_import, "units": cmd_import,
     }[args.command]
     return handler(args, settings)
 
@@ -134,6 +146,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
+    """`kb check`: every problem of the knowledge base and the question banks as `path:line`; exit 1 on errors."""
     if args.kb_command == "stats":
         return cmd_kb_stats(args, settings)
     directory = args.directory or settings.knowledge_dir
@@ -145,13 +158,15 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     warnings = sum(p.severity == "warning" for p in problems)
     reviews = sum(e.review for e in kb.entries.values())
     english = sum(e.en is not None for e in kb.entries.values())
+    quiz_errors, quiz_summary = check_quizzes_report(args.quizzes or settings.quizzes_dir, args.quiet)
     print(f"{len(kb.entries)} entries ({english} in English) in {len(kb.topics)} topics; "
           f"{errors} errors, {warnings} warnings, {reviews} marked for review")
-    return 1 if errors else 0
+    print(quiz_summary)
+    return 1 if errors or quiz_errors else 0
 
 
 def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Entries per topic, how many have English, phrasings, and review flags."""
+    """Entries per topic, how many have English, phrasings, and review flags; then the quizzes per group."""
     kb, _ = load_knowledge(args.directory or settings.knowledge_dir)
     print(f"{'topic':<24} {'entries':>7} {'english':>7} {'phrasings':>9} {'review':>6}")
     rows: list[tuple[str, int, int, int, int]] = []
@@ -166,6 +181,7 @@ def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'total':<24} {total[0]:>7} {total[1]:>7} {total[2]:>9} {total[3]:>6}")
     share = total[1] / total[0] if total[0] else 0.0
     print(f"English coverage: {share:.0%} of entries")
+    print_quiz_stats(args.quizzes or settings.quizzes_dir)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -181,3 +182,19 @@ def _code(value: Any) -> str | None:
     if not code.isalnum() or not 4 <= len(code) <= 12:
         raise SpecError("`code` must be 4–12 letters and digits")
     return code
+
+
+def check_spec(spec: ContestSpec, units: Mapping[str, Any], topics: Collection[str],
+               kinds: Collection[str] = ()) -> list[str]:
+    """What in a valid spec does not fit this bot's units and question bank (empty when all is well)."""
+    errors = []
+    if spec.organiser not in units:
+        errors.append(f"`organiser`: unknown unit {spec.organiser!r}")
+    for item in spec.eligible:
+        kind = item.removeprefix("kind:")
+        if (item.startswith("kind:") and kind not in kinds) or (not item.startswith("kind:") and item not in units):
+            errors.append(f"`eligible`: unknown unit or kind {item!r}")
+    errors += [f"`topics`: unknown topic {t!r}" for t in spec.topics if t not in topics]
+    errors += [f"`difficulty`: unknown level {d!r} (easy, medium, hard)" for d in spec.difficulty
+               if d not in ("easy", "medium", "hard")]
+    return errors
