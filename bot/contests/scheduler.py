@@ -1,4 +1,5 @@
-"""The contest clock: submits attempts whose time is up and ranks rounds that have closed.
+"""The contest clock: submits attempts whose time is up, ranks rounds that have closed, and
+queues reminders to registered people who have not taken a round 24 h and 1 h before it closes.
 
 Run `run_scheduler(app, stop_event)` as an asyncio task beside the channels. Several processes
 may run it against one PostgreSQL: rows are claimed with `FOR UPDATE SKIP LOCKED` and every
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.contests.reminders import queue_reminders
 from bot.contests.results import close_due_rounds, close_expired
 from bot.quiz.units import Unit
 from bot.storage.db import Database
@@ -29,17 +31,22 @@ TICK_SECONDS = 5.0
 class TickResult:
     attempts_closed: int
     rounds_closed: int
+    reminders_queued: int = 0
 
 
 async def tick(db: Database, units: dict[str, Unit], now: datetime) -> TickResult:
-    """One pass: close expired attempts, then rounds whose time is over (each in its own transaction)."""
+    """One pass: close expired attempts, then rounds whose time is over, then queue due reminders
+    (each in its own transaction)."""
     async with db.session() as session:
         attempts = await close_expired(session, now)
         await session.commit()
     async with db.session() as session:
         rounds = await close_due_rounds(session, units, now)
         await session.commit()
-    return TickResult(attempts, rounds)
+    async with db.session() as session:
+        reminders = await queue_reminders(session, now)
+        await session.commit()
+    return TickResult(attempts, rounds, reminders)
 
 
 async def run_scheduler(app: Any, stop: asyncio.Event, interval: float = TICK_SECONDS,

@@ -7,8 +7,12 @@ Everyone else gets a polite refusal and nothing happens. The creation form's ste
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from bot.contests.contests import ContestInfo, create_contest, find_contest, list_contests
 from bot.contests.results import close_contest_now, standings
@@ -18,10 +22,15 @@ from bot.core.answering import Clock
 from bot.core.dialogue import Routes, Turn
 from bot.core.messages import Choice, Reply
 from bot.core.quiz_texts import qt
+from bot.core.quiz_view import short
 from bot.quiz.bank import QuizBank
+from bot.quiz.units import Unit
+from bot.storage.models import Registration
 from bot.storage.users import save_step
 
 MAKE_STEP = "mk"
+MAX_ORGANISER_CHOICES = 10
+RESULTS_PEOPLE = 10
 FIELD_PRESETS = (("name",), ("name", "class"), ("name", "birth_year", "class"), ("name", "birth_year", "class", "phone"))
 
 
@@ -79,7 +88,8 @@ class StaffFeature:
         data = _data(turn)
         step = _step(data)
         if step is None or step.options:
-            return None if step is None else [Reply(qt("mk_use_buttons", turn.lang), kind="error"), self._ask(turn, step, data)]
+            return None if step is None else [Reply(qt("mk_use_buttons", turn.lang), kind="error"),
+                                              await self._ask(turn, step, data)]
         return await self._accept(turn, data, step, turn.inbound.text.strip()[:200])
 
     async def form_button(self, turn: Turn, rest: str) -> list[Reply]:
@@ -105,7 +115,7 @@ class StaffFeature:
         await save_step(turn.session, user_id=turn.user_id, step=MAKE_STEP, data=data)
         if not later:
             return [self._confirm(turn, data)]
-        return [self._ask(turn, later[0], data)]
+        return [await self._ask(turn, later[0], data)]
 
     async def _check(self, turn: Turn, key: str, value: str, data: dict[str, Any]) -> str | None:
         if key == "title" and not 3 <= len(value) <= 200:
@@ -125,14 +135,23 @@ class StaffFeature:
             return "mk_bad_topic"
         return None
 
-    def _ask(self, turn: Turn, step: FormStep, data: dict[str, Any]) -> Reply:
+    async def _ask(self, turn: Turn, step: FormStep, data: dict[str, Any]) -> Reply:
         lang = turn.lang
+        if step.key == "organiser":
+            return await self._ask_organiser(turn)
         if step.key == "topics":
             choices = [Choice(qt("mixed", lang), "mk:all")] + [
                 Choice(t.name(lang), f"mk:{t.id}") for t in self.bank.topics.values()][:11]
             return Reply(qt("mk_topics", lang), tuple(choices))
         choices = [Choice(qt(f"mk_{step.key}_{o}", lang), f"mk:{o}") for o in step.options]
         return Reply(qt(f"mk_{step.key}", lang), tuple(choices))
+
+    async def _ask_organiser(self, turn: Turn) -> Reply:
+        """The organiser step: the units this person runs as buttons (typing a unit id works too)."""
+        actor = await self._actor(turn)
+        units = organiser_choices(actor, self.bank.units)
+        choices = tuple(Choice(short(u.name), f"mk:{u.id}") for u in units)
+        return Reply(qt("mk_organiser_pick" if choices else "mk_organiser", turn.lang), choices)
 
     def _confirm(self, turn: Turn, data: dict[str, Any]) -> Reply:
         summary = "\n".join(f"• {k}: {v}" for k, v in data.items() if k != "s")
@@ -193,12 +212,14 @@ class StaffFeature:
         return [Reply(qt("closed_now", turn.lang, code=contest.code))]
 
     async def results(self, turn: Turn, arg: str) -> list[Reply]:
-        """`/ketquacuocthi CODE`: a text summary — top people and units."""
+        """`/ketquacuocthi CODE`: a text summary — the top people by their declared names, and units.
+        Only the organiser's staff (and admins) get here; names are never logged."""
         contest, refusal = await self._own_contest(turn, arg)
         if contest is None:
             return [refusal] if refusal else []
         result = await standings(turn.session, contest, self.bank.units, None)
-        return [Reply(results_text(contest, result, self.bank, turn.lang))]
+        names = await declared_names(turn, [r.entry.registration_id for r in result.ranking[:RESULTS_PEOPLE]])
+        return [Reply(results_text(contest, result, self.bank, turn.lang, names))]
 
     # ---- roles ------------------------------------------------------------------------------
 
@@ -213,14 +234,46 @@ class StaffFeature:
         return [Reply(qt("granted" if added else "grant_exists", turn.lang, who=parts[0], unit=parts[1]))]
 
 
-def results_text(contest: ContestInfo, result: Any, bank: QuizBank, lang: str) -> str:
-    """Participants, the top 5 people and the top 10 units, as chat text."""
+def organiser_choices(actor: Actor, units: dict[str, Unit]) -> list[Unit]:
+    """Units to offer at the organiser step: a staff member's own units; for an admin, the top-level
+    units (those without a parent). At most MAX_ORGANISER_CHOICES, by name."""
+    if actor.units:
+        offered = [units[u] for u in actor.units if u in units]
+    elif actor.is_admin:
+        offered = [u for u in units.values() if u.parent is None]
+    else:
+        offered = []
+    return sorted((u for u in offered if len(u.id) <= 60), key=lambda u: u.name)[:MAX_ORGANISER_CHOICES]
+
+
+async def declared_names(turn: Turn, registration_ids: list[int]) -> dict[int, str]:
+    """The names people declared, made safe to show; erased registrations say so."""
+    if not registration_ids:
+        return {}
+    rows = await turn.session.execute(select(Registration).where(col(Registration.id).in_(registration_ids)))
+    return {r.id: qt("name_erased", turn.lang) if r.erased else (safe_text(r.full_name or "") or "—")
+            for r in rows.scalars() if r.id is not None}
+
+
+def safe_text(text: str, limit: int = 60) -> str:
+    """Typed text fit for one line of a list: control, format (bidi, zero-width) and private-use
+    characters removed, whitespace collapsed, at most `limit` characters."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs"))
+    cleaned = " ".join(kept.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def results_text(contest: ContestInfo, result: Any, bank: QuizBank, lang: str,
+                 names: dict[int, str] | None = None) -> str:
+    """Participants, the top people (declared names) and the top 10 units, as chat text."""
+    names = names or {}
     lines = [qt("results_title", lang, title=contest.spec.title, code=contest.code,
                 n=str(len(result.ranking)))]
-    for r in result.ranking[:5]:
+    for r in result.ranking[:RESULTS_PEOPLE]:
         unit = bank.units.get(r.entry.unit_id)
-        lines.append(f"{r.rank}. #{r.entry.registration_id} · {unit.name if unit else r.entry.unit_id} · "
-                     f"{r.entry.score}/{r.entry.n_questions}")
+        seconds = r.entry.duration_ms // 1000
+        lines.append(f"{r.rank}. {names.get(r.entry.registration_id, '—')} · {unit.name if unit else r.entry.unit_id} · "
+                     f"{r.entry.score}/{r.entry.n_questions} · {seconds // 60}:{seconds % 60:02d}")
     lines.append(qt("results_units", lang))
     for u in result.units[:10]:
         unit = bank.units.get(u.unit_id)

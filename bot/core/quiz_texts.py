@@ -120,6 +120,9 @@ QUIZ_TEXTS: dict[str, dict[str, str]] = {
                                "Xem bảng xếp hạng: /bxh {code}",
                          "en": "🏆 {title} — round {round} is over. You scored {score}/{n} and placed {rank} of "
                                "{total}. Leaderboard: /leaderboard {code}"},
+    "reminder": {"vi": "⏰ Cuộc thi \"{title}\" sẽ đóng lúc {closes}. Bạn đã đăng ký nhưng chưa làm bài: gõ /thi {code} để bắt đầu.",
+                 "en": "⏰ \"{title}\" closes at {closes} (Vietnam time). You registered but have not taken it yet: "
+                       "type /contest {code} to start."},
     # ---- staff
     "staff_only": {"vi": "Xin lỗi, lệnh này chỉ dành cho cán bộ tổ chức cuộc thi. Không có gì thay đổi.",
                    "en": "Sorry, that command is for contest staff only. Nothing was changed."},
@@ -139,6 +142,9 @@ QUIZ_TEXTS: dict[str, dict[str, str]] = {
     "mk_title": {"vi": "Tạo cuộc thi mới (cuối cùng có nút Huỷ nếu bạn đổi ý). Tên cuộc thi?",
                  "en": "New contest (cancel at the end if you change your mind). Its title?"},
     "mk_organiser": {"vi": "Mã đơn vị tổ chức? (ví dụ sgddt, tinhdoan)", "en": "Organiser unit id? (e.g. sgddt, tinhdoan)"},
+    "mk_organiser_pick": {"vi": "Đơn vị tổ chức? Chọn một đơn vị bạn phụ trách (hoặc gõ mã đơn vị).",
+                          "en": "Organiser unit? Pick one you run (or type a unit id)."},
+    "name_erased": {"vi": "(đã xoá dữ liệu)", "en": "(data erased)"},
     "mk_opens": {"vi": "Thời gian mở (giờ Việt Nam), ví dụ 01/12/2026 08:00", "en": "Opens at (Vietnam time), e.g. 01/12/2026 08:00"},
     "mk_closes": {"vi": "Thời gian kết thúc, ví dụ 31/12/2026 20:00", "en": "Closes at, e.g. 31/12/2026 20:00"},
     "mk_questions": {"vi": "Số câu hỏi mỗi lượt?", "en": "Questions per attempt?"},
