@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bot.qa.normalize import fold
 from bot.quiz.bank import LETTERS, QuizBank, parse_question
 from bot.quiz.check import length_warnings
 from bot.quiz.units import Unit, ancestors
@@ -277,7 +278,7 @@ def write_new(path: Path, text: str, force: bool) -> None:
 
 def default_question_output(quizzes_dir: Path, source: Path) -> Path:
     """quizzes/imported-<stem>.yaml, the stem cleaned to letters, digits, - and _."""
-    stem = re.sub(r"[^a-z0-9_-]+", "-", source.stem.lower()).strip("-") or "sheet"
+    stem = re.sub(r"[^a-z0-9_-]+", "-", fold(source.stem)).strip("-") or "sheet"
     return quizzes_dir / f"imported-{stem}.yaml"
 
 
