@@ -10,11 +10,14 @@ from datetime import datetime
 from bot.config import Settings
 from bot.core.answering import AnswerFeature
 from bot.core.ask import AskFeature
+from bot.core.content_reload import ContentReloader
 from bot.core.contest_dialogue import ContestFeature
 from bot.core.contest_staff import StaffFeature
+from bot.core.curation import CurationFeature
 from bot.core.dialogue import Dialogue
 from bot.core.practice import PracticeFeature
 from bot.core.privacy import PrivacyFeature
+from bot.core.reports_dialogue import ReportsFeature
 from bot.qa.store import KnowledgeStore
 from bot.quiz.bank import QuizBank, load_bank
 from bot.storage.db import Database
@@ -33,6 +36,7 @@ class App:
     dialogue: Dialogue
     quizzes: QuizBank = field(default_factory=QuizBank)
     clock: Callable[[], datetime] = utcnow
+    content: ContentReloader | None = None     # reloads knowledge and quizzes on request (issue 7)
 
     async def close(self) -> None:
         await self.db.close()
@@ -59,9 +63,15 @@ async def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) 
     dialogue.add(AnswerFeature(clock).routes())
     dialogue.add(practice.routes())
     dialogue.add(contests.routes())
-    dialogue.add(StaffFeature(quizzes, clock).routes())
+    staff = StaffFeature(quizzes, clock)
+    dialogue.add(staff.routes())
     dialogue.add(PrivacyFeature().routes())
-    return App(settings=settings, db=db, knowledge=knowledge, dialogue=dialogue, quizzes=quizzes, clock=clock)
+    # Reports and curation (issue 7): after the staff feature, whose results text they extend.
+    content = ContentReloader(db, knowledge, quizzes, settings.quizzes_dir)
+    dialogue.add(ReportsFeature(quizzes, knowledge, staff, clock).routes())
+    dialogue.add(CurationFeature(knowledge, content, settings.knowledge_dir, clock).routes())
+    return App(settings=settings, db=db, knowledge=knowledge, dialogue=dialogue, quizzes=quizzes, clock=clock,
+               content=content)
 
 
 def _load_quizzes(settings: Settings) -> QuizBank:

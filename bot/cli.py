@@ -20,6 +20,7 @@ from bot.cli_admin import (
     cmd_staff,
     print_quiz_stats,
 )
+from bot.cli_reports import KB_COMMANDS, add_report_parsers, cmd_kb_curation, cmd_report, cmd_stats
 from bot.config import Settings
 from bot.core.answers import entry_text, match_reply
 from bot.qa.check import check_knowledge
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
     add_admin_parsers(sub)
+    add_report_parsers(sub, kb_sub)
     return ap
 
 
@@ -76,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "ask": cmd_ask, "eval": cmd_eval, "kb": cmd_kb, "chat": cmd_chat, "run": cmd_run, "db": cmd_db,
         "contest": cmd_contest, "staff": cmd_staff, "quiz": cmd_import, "units": cmd_import,
+        "report": cmd_report, "stats": cmd_stats,
     }[args.command]
     return handler(args, settings)
 
@@ -149,6 +152,8 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     """`kb check`: every problem of the knowledge base and the question banks as `path:line`; exit 1 on errors."""
     if args.kb_command == "stats":
         return cmd_kb_stats(args, settings)
+    if args.kb_command in KB_COMMANDS:
+        return cmd_kb_curation(args, settings)
     directory = args.directory or settings.knowledge_dir
     kb, problems = check_knowledge(directory)
     shown = [p for p in problems if not (args.quiet and p.severity == "info")]

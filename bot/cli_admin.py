@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_reports import add_results_parser, contest_results
 from bot.config import Settings
 from bot.contests.admin import cli_actor, contest_counts, describe, spec_from_file
 from bot.contests.contests import create_contest, find_contest, list_contests
@@ -45,6 +46,7 @@ def add_admin_parsers(sub: Any) -> None:
     c_sub.add_parser("list", help="contests, newest first")
     for name, text in (("show", "every setting, rounds and counts"), ("close", "close now: rank running rounds")):
         c_sub.add_parser(name, help=text).add_argument("code")
+    add_results_parser(c_sub)
 
     staff = sub.add_parser("staff", help="staff roles")
     s_sub = staff.add_subparsers(dest="staff_command", required=True)
@@ -92,7 +94,8 @@ def cmd_contest(args: argparse.Namespace, settings: Settings) -> int:
     if args.as_key is not None and not valid_user_key(args.as_key):
         return _fail("--as must look like telegram:12345")
     bank = _quizzes(settings)
-    handlers = {"create": _contest_create, "list": _contest_list, "show": _contest_show, "close": _contest_close}
+    handlers = {"create": _contest_create, "list": _contest_list, "show": _contest_show, "close": _contest_close,
+                "results": contest_results}
     handler = handlers[args.contest_command]
     return _with_session(settings, lambda session: handler(session, args, settings, bank))
 

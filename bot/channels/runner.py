@@ -23,9 +23,10 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-# The core's background jobs (the contest scheduler closes expired attempts and due rounds):
-# module and coroutine function taking (App, stop event). Started when the module exists.
-CORE_JOBS = (("bot.contests.scheduler", "run_scheduler"),)
+# The core's background jobs (the contest scheduler closes expired attempts and due rounds; the
+# reload watcher follows `/reload` and `rightsbot kb reload`): module and coroutine function
+# taking (App, stop event). Started when the module exists.
+CORE_JOBS = (("bot.contests.scheduler", "run_scheduler"), ("bot.core.content_reload", "run_reload_watcher"))
 
 
 class Channel(WebChannel, Protocol):

@@ -33,8 +33,26 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: a spreadsheet, a chart, a report.
+
+    Channels that can upload send it (an image as a photo, anything else as a document); the
+    others say where to get it instead.
+    """
+
+    filename: str
+    data: bytes = field(repr=False)
+    mime: str
+    caption: str = ""
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime.startswith("image/")
+
+
+@dataclass(frozen=True)
 class Reply:
-    """Text plus optional choices; each channel renders choices as it can."""
+    """Text plus optional choices and files; each channel renders them as it can."""
 
     text: str
     choices: tuple[Choice, ...] = ()
@@ -42,3 +60,4 @@ class Reply:
     source: str | None = None
     edit_key: str | None = None     # replies with the same key may edit one message in place
     extra: dict[str, str] = field(default_factory=dict)
+    files: tuple[Attachment, ...] = ()

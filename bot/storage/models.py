@@ -316,3 +316,20 @@ class ZaloOAToken(SQLModel, table=True):
     expires: datetime | None = Field(default=None, sa_column=_optional_time_column())
     refreshes: int = 0                                              # how many refreshes so far
     updated: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports and curation (issue 7). A reload of the knowledge and question banks is a new
+# generation here; every running process checks it every few seconds and reloads.
+# ---------------------------------------------------------------------------------------------
+
+
+class ContentVersion(SQLModel, table=True):
+    """The generation of the served content (`knowledge`): bumped by `/reload` and `rightsbot kb reload`."""
+
+    __tablename__ = "content_versions"
+
+    name: str = Field(primary_key=True, max_length=32)
+    generation: int = 0
+    requested_by: str = Field(default="", max_length=96)
+    requested: datetime = Field(default_factory=utcnow, sa_column=_time_column())
