@@ -121,7 +121,7 @@ async def timed(api: BenchAPI, pusher: Pusher, chat_id: int, update: dict[str, A
     future = api.expect(chat_id)
     start = time.perf_counter()
     pusher.push(update)
-    return await asyncio.wait_for(future, 30) - start
+    return await asyncio.wait_for(future, 120) - start
 
 
 async def burst_and_rate(api: BenchAPI, make: Any, burst: int, rate: float, seconds: float, first_chat: int) -> Result:

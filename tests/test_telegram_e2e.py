@@ -263,3 +263,17 @@ async def test_contest_by_deep_link_with_staff_results(api: FakeTelegramAPI, db_
     assert "3 người dự thi" in results.params["text"]
     edits = api.calls_to("editMessageText", chat_id=6001)
     assert len(edits) >= 10, "contest questions are edited in place"
+
+
+async def test_sigterm_finishes_updates_in_flight(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = _env(api, db_url, TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+               TELEGRAM_WEBHOOK_SECRET="s3cret", WEBHOOK_LISTEN=f"127.0.0.1:{port}")
+    async with running_bot(api, env, tmp_path / "bot.log", ready="setWebhook") as bot:
+        api.delays["sendMessage"] = 1.5                       # the reply is still on its way at SIGTERM
+        delivery = asyncio.create_task(api.push(api.message(STUDENT, "tuoi ung cu")))
+        await asyncio.sleep(0.7)
+        assert await bot.stop() == 0
+        await delivery
+    assert api.webhook_statuses == [200]
+    assert "21 tuổi" in _texts(api, STUDENT)[0]

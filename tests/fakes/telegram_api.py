@@ -61,6 +61,7 @@ class FakeTelegramAPI:
         self.webhook_secret: str | None = None
         self.failures: dict[str, list[Failure]] = {}
         self.webhook_statuses: list[int] = []
+        self.delays: dict[str, float] = {}          # seconds a method takes, to keep work in flight
         self._update_ids = itertools.count(1000)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._poll_ids = itertools.count(1)
@@ -205,6 +206,8 @@ class FakeTelegramAPI:
         if failure is not None:
             await self._record(call)
             return _failure_response(failure)
+        if self.delays.get(name):
+            await asyncio.sleep(self.delays[name])
         try:
             call.result = await endpoint(params)
         except BotAPIError as exc:
