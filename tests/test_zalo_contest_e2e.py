@@ -99,7 +99,7 @@ async def create_contest(admin: OAUser) -> str:
     """The admin walks the guided form on Zalo OA; returns the join code."""
     now = datetime.now(VN)
     await admin.say("/taocuocthi", "Tên cuộc thi")
-    await admin.say("Thi thử liên kênh", "đơn vị tổ chức")
+    await admin.say("Thi thử liên kênh", "ơn vị tổ chức")
     await admin.say("doan", "Thời gian mở")
     await admin.say((now - timedelta(minutes=5)).strftime("%d/%m/%Y %H:%M"), "Thời gian kết thúc")
     await admin.say((now + timedelta(hours=2)).strftime("%d/%m/%Y %H:%M"), "Số câu hỏi")
