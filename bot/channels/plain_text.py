@@ -53,10 +53,18 @@ def choice_list(choices: tuple[Choice, ...], first: int = 1) -> str:
 
 
 def text_with_list(reply: Reply, first: int = 1) -> str:
-    """The reply's text followed by its choices as a typed-answer list (no buttons)."""
+    """The reply's text followed by its choices as a typed-answer list (no buttons), and, when it
+    carries files these channels cannot upload, the core's note on where to get them."""
+    text = f"{reply.text}\n\n{files_note(reply)}" if reply.files else reply.text
     if not reply.choices or _options_in_text(reply):
-        return reply.text
-    return f"{reply.text}\n\n{choice_list(reply.choices, first)}"
+        return text
+    return f"{text}\n\n{choice_list(reply.choices, first)}"
+
+
+def files_note(reply: Reply) -> str:
+    """Where to get a reply's files (the core words it in the user's language in `extra`)."""
+    names = ", ".join(f.filename for f in reply.files)
+    return reply.extra.get("files_note") or f"📎 {names}: Telegram / rightsbot"
 
 
 def _options_in_text(reply: Reply) -> bool:

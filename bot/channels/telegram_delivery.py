@@ -12,13 +12,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram_render import reply_pieces
-from bot.core.messages import Reply
+from bot.core.messages import Attachment, Reply
 from bot.storage.db import Database
 from bot.storage.telegram import keyed_message, remember_keyed_message
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 MAX_RETRY_AFTER_WAITS = 3
+MAX_CAPTION = 1024                     # https://core.telegram.org/bots/api#senddocument
+MAX_PHOTO_BYTES = 10 * 1024 * 1024     # https://core.telegram.org/bots/api#sendphoto (larger: as a document)
 
 
 class Sender:
@@ -94,6 +97,20 @@ class Sender:
                     await remember_keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key,
                                                  message_id=last.message_id)
                     await session.commit()
+            await self.send_files(chat_id, reply.files)
+
+    # --- files (issue 7): a chart goes as a photo, anything else as a document ---------------------
+
+    async def send_files(self, chat_id: int, files: tuple[Attachment, ...]) -> None:
+        """Upload each attachment: images with sendPhoto (shown inline), others with sendDocument."""
+        for file in files:
+            await self.call(chat_id, "sendPhoto" if _as_photo(file) else "sendDocument", partial(self._upload, chat_id, file))
+
+    async def _upload(self, chat_id: int, file: Attachment) -> Message:
+        caption = file.caption[:MAX_CAPTION] or None
+        if _as_photo(file):
+            return await self.bot.send_photo(chat_id, photo=file.data, filename=file.filename, caption=caption)
+        return await self.bot.send_document(chat_id, document=file.data, filename=file.filename, caption=caption)
 
     async def _edit_keyed(self, chat_id: int, reply: Reply) -> bool:
         """Edit the message that carries the reply's key; False when there is none to edit."""
@@ -118,6 +135,10 @@ class Sender:
             edited = await self.call(chat_id, "editMessageText", lambda: self.bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup, disable_web_page_preview=True))
             return edited is not None
+
+
+def _as_photo(file: Attachment) -> bool:
+    return file.is_image and len(file.data) <= MAX_PHOTO_BYTES
 
 
 def raise_or_log(what: str, exc: TelegramError) -> None:

@@ -46,6 +46,11 @@ def contest_files(report: ContestReport, lang: str) -> tuple[Attachment, ...]:
             Attachment(f"bieu-do-{code}.png", png, PNG, rt("png_caption", lang, code=code)))
 
 
+def files_note(files: tuple[Attachment, ...], command: str, lang: str) -> str:
+    """What channels that cannot upload files (Zalo, the terminal) say instead."""
+    return rt("files_elsewhere", lang, names=", ".join(f.filename for f in files), command=command)
+
+
 class ReportsFeature:
     """`/ketquacuocthi CODE` (text + XLSX + PNG), `/baocao [YEAR]`, `/congbo CODE`."""
 
@@ -85,7 +90,7 @@ class ReportsFeature:
         files = await asyncio.to_thread(contest_files, report, turn.lang)
         command = f"rightsbot contest results {contest.code} --xlsx ket-qua.xlsx --chart bieu-do.png"
         return [*summary, Reply(rt("results_files", turn.lang, code=contest.code), files=files,
-                                extra={"files_command": command})]
+                                extra={"files_note": files_note(files, command, turn.lang)})]
 
     async def yearly(self, turn: Turn, arg: str) -> list[Reply]:
         """The yearly report (DOCX) for admins: `/baocao [YEAR] [UNIT]`."""
@@ -114,8 +119,8 @@ class ReportsFeature:
         text = rt("report_done", turn.lang, year=str(year), period=report.period.text(),
                   contests=str(len(report.contests)), asked=str(report.qa.asked))
         command = f"rightsbot report --year {year}" + (f" --organiser {organiser}" if organiser else "") + f" --docx {name}"
-        return [Reply(text, files=(Attachment(name, data, DOCX, rt("report_caption", turn.lang, year=str(year))),),
-                      extra={"files_command": command})]
+        files = (Attachment(name, data, DOCX, rt("report_caption", turn.lang, year=str(year))),)
+        return [Reply(text, files=files, extra={"files_note": files_note(files, command, turn.lang)})]
 
     async def announce(self, turn: Turn, arg: str) -> list[Reply]:
         """`/congbo CODE`: the first time, a confirmation; once sent, the progress (queued/sent)."""
