@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.qa.store import KnowledgeStore
 from bot.quiz.bank import QuizBank, load_bank
@@ -74,12 +75,18 @@ class ContentReloader:
                                   if not ok), len(result.errors))
         return result
 
-    async def request(self, requested_by: str) -> ReloadResult:
-        """Reload here at once, and start a new generation so every other process reloads too."""
+    async def request(self, requested_by: str, session: AsyncSession | None = None) -> ReloadResult:
+        """Reload here at once, and start a new generation so every other process reloads too.
+
+        From a chat turn, pass its session: the bump commits with the turn (a second writer
+        beside the turn's own transaction would wait on SQLite's lock)."""
         result = await asyncio.to_thread(self.reload_here)   # indexing takes ~0.5 s: off the event loop
-        async with self.db.session() as session:
+        if session is not None:
             self.generation = await bump_generation(session, requested_by=requested_by)
-            await session.commit()
+            return result
+        async with self.db.session() as own:
+            self.generation = await bump_generation(own, requested_by=requested_by)
+            await own.commit()
         return result
 
     async def check(self) -> ReloadResult | None:

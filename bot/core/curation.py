@@ -88,7 +88,7 @@ class CurationFeature:
             problems = "\n".join(str(p) for p in result.problems[:MAX_ERRORS_SHOWN])
             return [Reply(rt("phrasing_refused", turn.lang, reason=result.message) + ("\n" + problems if problems else ""),
                           kind="error")]
-        reloaded = await self.reloader.request(turn.inbound.user_key)
+        reloaded = await self.reloader.request(turn.inbound.user_key, turn.session)
         return [Reply(rt("phrasing_added", turn.lang, text=logged.question, entry=entry.id, path=Path(result.path).name,
                          line=str(result.line), reload=reload_text(reloaded, turn.lang)))]
 
@@ -96,7 +96,7 @@ class CurationFeature:
         """Reload the knowledge base and question banks here and in every running process."""
         if not turn.is_admin:
             return [Reply(rt("admins_only", turn.lang), kind="error")]
-        result = await self.reloader.request(turn.inbound.user_key)
+        result = await self.reloader.request(turn.inbound.user_key, turn.session)
         return [Reply(reload_text(result, turn.lang), kind="info" if result.ok else "error")]
 
     async def _logged(self, turn: Turn, log_text: str) -> QuestionLog | None:

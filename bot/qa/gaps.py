@@ -112,7 +112,8 @@ def group_questions(questions: list[LoggedQuestion], matcher: Matcher | None = N
 
 def _group(items: list[LoggedQuestion]) -> GapGroup:
     variants = Counter(q.text for q in items)
-    text = max(variants, key=lambda t: (variants[t], -len(t)))
+    # The most asked wording; on a tie, one typed with diacritics (the better phrasing to keep), then the shorter.
+    text = max(variants, key=lambda t: (variants[t], fold(t) != t, -len(t), t))
     newest = max((q for q in items if q.text == text), key=lambda q: (q.created, q.log_id))
     group = GapGroup(text=text, lang=Counter(q.lang for q in items).most_common(1)[0][0], log_id=newest.log_id)
     group.count = len(items)
