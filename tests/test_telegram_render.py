@@ -17,6 +17,16 @@ def test_long_text_splits_on_paragraphs_within_the_limit() -> None:
     assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]
 
 
+def test_split_is_the_plain_text_splitter_with_telegrams_limit() -> None:
+    """One splitter for every channel: a paragraph over 4,096 is cut after a sentence, never
+    mid-word; Telegram refuses an empty message, so an empty text is one "…"."""
+    paragraph = "Trẻ em có quyền được bảo vệ. " * 200                   # one 5,800-character paragraph
+    pieces = split_text(paragraph)
+    assert len(pieces) == 2 and all(len(p) <= MAX_TEXT for p in pieces)
+    assert pieces[0].endswith("bảo vệ.") and pieces[1].startswith("Trẻ em")
+    assert split_text("  \n ") == ["…"]
+
+
 def test_keyboard_rows_feedback_together_and_long_payloads_dropped() -> None:
     markup = keyboard([Choice("Quyền trẻ em", "e:crc"), Choice("A", "a:1:0:0"), Choice("B", "a:1:0:1"),
                        Choice("👍", "fb:7:u"), Choice("👎", "fb:7:d"), Choice("quá dài", "x" * 65)])

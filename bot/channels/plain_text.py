@@ -1,5 +1,7 @@
 """Replies as plain text, for channels without buttons (terminal, Zalo): split long texts on
-paragraph boundaries, and show choices as a list answered by typing a number or letter."""
+paragraph boundaries, and show choices as a list answered by typing a number or letter.
+
+`split_text` is every channel's splitter (Telegram's too, with its own limit)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels import plain_text
 from bot.core.messages import Choice, Reply
 
 MAX_TEXT = 4096          # https://core.telegram.org/bots/api#sendmessage
@@ -20,23 +21,9 @@ SHORT_PER_ROW = 4
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Pieces of at most `limit` characters, cut at paragraph, then line, then word boundaries."""
-    text = text.strip() or "…"
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = _cut_point(text, limit)
-        pieces.append(text[:cut].rstrip())
-        text = text[cut:].lstrip("\n ")
-    pieces.append(text)
-    return [p for p in pieces if p]
-
-
-def _cut_point(text: str, limit: int) -> int:
-    for separator in ("\n\n", "\n", " "):
-        at = text.rfind(separator, 0, limit)
-        if at > limit // 4:
-            return at
-    return limit
+    """Pieces of at most `limit` characters, cut at paragraph, line, sentence, then word boundaries
+    (the splitter the plain-text channels use); an empty text is one "…", as Telegram refuses empty ones."""
+    return plain_text.split_text(text, limit) or ["…"]
 
 
 def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
