@@ -1,12 +1,19 @@
 """Contest benchmark: 2,000 simulated participants × 20 answers driven straight into the engine.
 
 Each answer is one transaction through `answer_question` (the path a button press or typed
-answer takes inside `Dialogue.handle`). 1 in 50 answers is also sent a second time at once,
-like a double press, and must change nothing. Prints answers/s, p50/p99 per answer, and the
-lost and double-counted answers (both must be 0). SQLite always; PostgreSQL when
-TEST_DATABASE_URL or --pg URL is given. Also times a smaller run through `Dialogue.handle`.
+answer takes inside `Dialogue.handle`), taken with `Database.writer()` and committed before the
+next, on the bot's own engine settings (the default connection pool). 1 in 50 answers is also
+sent a second time at once, like a double press, and must change nothing. Prints answers/s,
+p50/p99 per answer, and the lost and double-counted answers (both must be 0). SQLite always;
+PostgreSQL when TEST_DATABASE_URL or --pg URL is given. Also times a smaller run through
+`Dialogue.handle` (event claim, user and state, the answer, the choices shown), where each
+participant's answers come one after another as a chat's do.
 
-    python bench/contest_bench.py [--people 2000] [--answers 20] [--concurrency 16] [--pg URL]
+`--concurrency` is how many participants answer at the same moment (a list runs each level on a
+fresh database). A webhook at 500 answers/s with replies in ~10 ms has about 5–10 updates in
+flight, so 4–32 is the realistic range.
+
+    python bench/contest_bench.py [--people 2000] [--answers 20] [--concurrency 4,16,64] [--pg URL]
 """
 
 from __future__ import annotations
@@ -94,7 +101,7 @@ async def drive(db: Database, attempts: list[tuple[int, int, list[int]]], concur
 
     async def one(attempt_id: int, user_id: int, no: int, option: int) -> None:
         t0 = time.perf_counter()
-        async with db.session() as session:
+        async with db.writer() as session:
             outcome = await answer_question(session, attempt_id=attempt_id, user_id=user_id, question_no=no,
                                             option=option, now=NOW + timedelta(seconds=no))
             await session.commit()
@@ -130,7 +137,7 @@ async def check(db: Database, expected: dict[int, int], n_answers: int) -> tuple
 
 
 async def run_backend(url: str, bank: QuizBank, people: int, n_answers: int, concurrency: int) -> Figures:
-    db = Database(url, pool_size=concurrency)
+    db = Database(url)
     await db.upgrade()
     try:
         attempt_ids = await setup(db, bank, people, n_answers)
@@ -163,22 +170,32 @@ async def dialogue_run(url: str, people: int, n_answers: int, concurrency: int) 
     try:
         attempt_ids = await setup(app.db, app.quizzes, people, n_answers)
         latencies: list[float] = []
+        expected: dict[int, int] = {}
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for attempt_id in attempt_ids:
+            queue.put_nowait(attempt_id)
 
         async def person(attempt_id: int) -> None:
             async with app.db.session() as session:
                 view = await load_attempt(session, attempt_id)
             assert view is not None
+            expected[attempt_id] = sum(no % 4 == q.correct for no, q in enumerate(view.snapshot.questions))
             for no in range(n_answers):
                 t0 = time.perf_counter()
                 await app.dialogue.handle(Inbound("bench", str(attempt_id - attempt_ids[0]), "c",
                                                   payload=f"a:{attempt_id}:{no}:{no % 4}", event_id=f"{attempt_id}-{no}"))
                 latencies.append(time.perf_counter() - t0)
 
+        async def worker() -> None:
+            while not queue.empty():
+                await person(queue.get_nowait())
+
         start = time.perf_counter()
-        for i in range(0, len(attempt_ids), concurrency):
-            await asyncio.gather(*(person(a) for a in attempt_ids[i:i + concurrency]))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         seconds = time.perf_counter() - start
-        return f"{len(latencies) / seconds:8.0f} answers/s   {percentile_text(latencies)}   ({len(latencies)} answers)"
+        lost, doubled = await check(app.db, expected, n_answers)
+        return (f"{len(latencies) / seconds:8.0f} answers/s   {percentile_text(latencies)}   lost {lost}   "
+                f"double-counted {doubled}   ({len(latencies)} answers)")
     finally:
         await app.close()
 
@@ -209,36 +226,40 @@ async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--people", type=int, default=2000)
     ap.add_argument("--answers", type=int, default=20)
-    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--concurrency", default="16", help="participants at once; a comma list runs each level")
     ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"))
     ap.add_argument("--dialogue-people", type=int, default=200, help="participants for the Dialogue.handle run")
     args = ap.parse_args()
     bank, _ = load_bank(ROOT / "quizzes")
+    levels = [int(level) for level in str(args.concurrency).split(",") if level.strip()]
     print(f"contest bench: {args.people} participants × {args.answers} answers, {args.concurrency} at a time; "
           f"{len(bank.questions)} questions in the bank")
     failed = False
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        figures = await run_backend(sqlite_url, bank, args.people, args.answers, args.concurrency)
-        print(figures.line("SQLite, engine"))
-        failed |= bool(figures.lost or figures.doubled)
-        if args.dialogue_people:
-            line = await dialogue_run(f"sqlite+aiosqlite:///{tmp}/dialogue.db", args.dialogue_people, args.answers,
-                                      args.concurrency)
-            print(f"{'SQLite, Dialogue.handle':<28} {line}")
-    if args.pg:
+    for level in levels:
+        at = f" ×{level}"
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+            figures = await run_backend(sqlite_url, bank, args.people, args.answers, level)
+            print(figures.line("SQLite, engine" + at))
+            failed |= bool(figures.lost or figures.doubled)
+            if args.dialogue_people:
+                line = await dialogue_run(f"sqlite+aiosqlite:///{tmp}/dialogue.db", args.dialogue_people, args.answers,
+                                          level)
+                print(f"{'SQLite, Dialogue.handle' + at:<28} {line}")
+        if not args.pg:
+            continue
         for label, runner in (("PostgreSQL, engine", "engine"), ("PostgreSQL, Dialogue.handle", "dialogue")):
             url, name = await fresh_pg(args.pg)
             try:
                 if runner == "engine":
-                    figures = await run_backend(url, bank, args.people, args.answers, args.concurrency)
-                    print(figures.line(label))
+                    figures = await run_backend(url, bank, args.people, args.answers, level)
+                    print(figures.line(label + at))
                     failed |= bool(figures.lost or figures.doubled)
                 elif args.dialogue_people:
-                    print(f"{label:<28} " + await dialogue_run(url, args.dialogue_people, args.answers, args.concurrency))
+                    print(f"{label + at:<28} " + await dialogue_run(url, args.dialogue_people, args.answers, level))
             finally:
                 await drop_pg(args.pg, name)
-    else:
+    if not args.pg:
         print("PostgreSQL skipped: set TEST_DATABASE_URL or pass --pg URL")
     return 1 if failed else 0
 

@@ -1,9 +1,10 @@
 """Attempts: start one, record an answer exactly once, the prediction, and closing on time.
 
-The hot path (`answer_question`) is one transaction of three small statements: read the
-attempt's small columns, insert the answer (`ON CONFLICT DO NOTHING` on (attempt, question)),
-and move the attempt on with a conditional update. The question snapshot is immutable, so
-each process keeps parsed snapshots in a small cache instead of re-reading them.
+The hot path (`answer_question`) reads nothing: a conditional `UPDATE … RETURNING` moves the
+attempt on (it decides every race) and the answer is inserted with `ON CONFLICT DO NOTHING` on
+(attempt, question): one statement on PostgreSQL (a data-modifying CTE), two on SQLite. What an
+attempt can never change (owner, start, question snapshot) is kept per process in `_fixed`;
+nothing that changes is.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import json
 import random
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import Executable, Integer, Select, Table, Update, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,7 +25,6 @@ from bot.contests.contests import ContestInfo, as_utc, round_at
 from bot.quiz.bank import QuizBank
 from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot, snapshot_json
 from bot.storage.models import Attempt, AttemptAnswer, Registration
-from bot.storage.upsert import insert_ignore
 
 PRACTICE_QUESTIONS = 10
 _CACHE_SIZE = 20_000
@@ -91,22 +93,37 @@ class StartRefused(Exception):
         self.reason = reason
 
 
-_snapshots: OrderedDict[tuple[str, int, datetime], Snapshot] = OrderedDict()
-_views: OrderedDict[tuple[str, int], AttemptView] = OrderedDict()   # last seen state: only a hint
+@dataclass(frozen=True)
+class _Fixed:
+    """What never changes once an attempt exists: owner, kind, start, language and questions.
+
+    This is the only thing about attempts a process keeps (`_fixed`): the running state
+    (status, question, score, deadline) is always read or checked in the database.
+    """
+
+    user_id: int
+    mode: str
+    contest_id: int | None
+    round_no: int
+    n_questions: int
+    lang: str
+    started: datetime
+    snapshot: Snapshot
 
 
-def _remember(session: AsyncSession, view: AttemptView) -> None:
-    key = (str(getattr(session.bind, "url", "")), view.id)
-    _views[key] = view
-    _views.move_to_end(key)
-    if len(_views) > _CACHE_SIZE:
-        _views.popitem(last=False)
+_fixed: OrderedDict[tuple[object, int], _Fixed] = OrderedDict()
 
 
-def _recall(session: AsyncSession, attempt_id: int) -> AttemptView | None:
-    """This process's last view of an attempt. Its owner, start and questions never change; the
-    rest is re-checked by the database in the conditional update."""
-    return _views.get((str(getattr(session.bind, "url", "")), attempt_id))
+def _key(session: AsyncSession, attempt_id: int) -> tuple[object, int]:
+    # The database's URL (value-compared, so two engines on one database share entries).
+    return getattr(session.bind, "url", None), attempt_id
+
+
+def _keep(key: tuple[object, int], fixed: _Fixed) -> None:
+    _fixed[key] = fixed
+    _fixed.move_to_end(key)
+    if len(_fixed) > _CACHE_SIZE:
+        _fixed.popitem(last=False)
 
 
 def _encode(snapshot: Snapshot) -> str:
@@ -119,20 +136,6 @@ def _decode(text: str) -> Snapshot:
     return Snapshot(tuple(parse_snapshot(json.dumps(data["questions"]))), str(data.get("predict") or "off"))
 
 
-async def _snapshot(session: AsyncSession, attempt_id: int, started: datetime) -> Snapshot:
-    key = (str(getattr(session.bind, "url", "")), attempt_id, started)
-    cached = _snapshots.get(key)
-    if cached is not None:
-        _snapshots.move_to_end(key)
-        return cached
-    text = (await session.execute(select(_A.questions).where(_A.id == attempt_id))).scalar_one()
-    snapshot = _decode(text)
-    _snapshots[key] = snapshot
-    if len(_snapshots) > _CACHE_SIZE:
-        _snapshots.popitem(last=False)
-    return snapshot
-
-
 _VIEW_COLUMNS = (_A.id, _A.user_id, _A.mode, _A.contest_id, _A.round_no, _A.status, _A.n_questions, _A.current_no,
                  _A.score, _A.prediction, _A.started, _A.deadline, _A.finished, _A.duration_ms, _A.lang)
 
@@ -143,58 +146,111 @@ async def load_attempt(session: AsyncSession, attempt_id: int) -> AttemptView | 
     if row is None:
         return None
     started = as_utc(row.started)
-    snapshot = await _snapshot(session, attempt_id, started)
-    view = AttemptView(
+    key = _key(session, attempt_id)
+    fixed = _fixed.get(key)
+    if fixed is None or fixed.started != started or fixed.user_id != row.user_id:
+        text = (await session.execute(select(_A.questions).where(_A.id == attempt_id))).scalar_one()
+        fixed = _Fixed(user_id=row.user_id, mode=row.mode, contest_id=row.contest_id, round_no=row.round_no,
+                       n_questions=row.n_questions, lang=row.lang, started=started, snapshot=_decode(text))
+    _keep(key, fixed)
+    return AttemptView(
         id=row.id, user_id=row.user_id, mode=row.mode, contest_id=row.contest_id, round_no=row.round_no,
         status=row.status, n_questions=row.n_questions, current_no=row.current_no, score=row.score,
         prediction=row.prediction, started=started, deadline=as_utc(row.deadline) if row.deadline else None,
         finished=as_utc(row.finished) if row.finished else None, duration_ms=row.duration_ms, lang=row.lang,
-        snapshot=snapshot)
-    _remember(session, view)
-    return view
+        snapshot=fixed.snapshot)
 
 
 def _ms(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() * 1000))
 
 
+# --- The hot path: statements built once (SQLAlchemy then reuses their cache key and compiled
+# form), executed on the session's Core connection, so no ORM work per answer.
+
+def _advance(finishing: bool) -> Update:
+    """Move the attempt on from question `a_no` only if it is still this user's, running, on
+    that question and in time; the one statement that decides every race."""
+    values: dict[str, Any] = {"current_no": bindparam("a_next"), "score": _A.score + bindparam("a_ok", type_=Integer)}
+    if finishing:
+        values.update(status="finished", finished=bindparam("a_now"), duration_ms=bindparam("a_ms"))
+    return (update(_TABLE)
+            .where(_A.id == bindparam("a_id"), _A.user_id == bindparam("a_user"), _A.status == "active",
+                   _A.current_no == bindparam("a_no"), _A.started == bindparam("a_started"),
+                   or_(_A.deadline.is_(None), _A.deadline > bindparam("a_now")))
+            .values(values)
+            .returning(_A.score, _A.deadline))
+
+
+_ANSWER_TABLE: Table = AttemptAnswer.__table__  # type: ignore[attr-defined]
+_ANSWER_VALUES: dict[str, Any] = {"attempt_id": bindparam("a_id"), "question_no": bindparam("a_no"), "question_id": bindparam("q_id"),
+                  "option": bindparam("q_opt"), "correct": bindparam("q_ok"), "answered": bindparam("a_now")}
+
+
+def _pg_advance_and_store(finishing: bool) -> Select[Any]:
+    """PostgreSQL: the conditional update and the answer's insert in ONE statement (a
+    data-modifying CTE); the insert runs only when the update moved the attempt."""
+    moved = _advance(finishing).cte("moved")
+    c = _ANSWER_TABLE.c
+    stored = (postgresql.insert(_ANSWER_TABLE)
+              .from_select(list(_ANSWER_VALUES), select(
+                  bindparam("a_id", type_=c.attempt_id.type), bindparam("a_no", type_=c.question_no.type),
+                  bindparam("q_id", type_=c.question_id.type), bindparam("q_opt", type_=c.option.type),
+                  bindparam("q_ok", type_=c.correct.type), bindparam("a_now", type_=c.answered.type))
+                  .select_from(moved))
+              .on_conflict_do_nothing()
+              .cte("stored"))
+    return select(moved.c.score, moved.c.deadline).add_cte(stored)
+
+
+_STATEMENTS: dict[tuple[str, bool], tuple[Executable, Executable | None]] = {
+    ("sqlite", False): (_advance(False), sqlite.insert(_ANSWER_TABLE).values(_ANSWER_VALUES).on_conflict_do_nothing()),
+    ("sqlite", True): (_advance(True), sqlite.insert(_ANSWER_TABLE).values(_ANSWER_VALUES).on_conflict_do_nothing()),
+    ("postgresql", False): (_pg_advance_and_store(False), None),
+    ("postgresql", True): (_pg_advance_and_store(True), None),
+}
+
+
 async def answer_question(session: AsyncSession, *, attempt_id: int, user_id: int, question_no: int, option: int,
                           now: datetime) -> AnswerOutcome:
     """Record one answer exactly once. A double press, a stale or foreign button changes nothing;
     an answer after the deadline closes the attempt first (and is not counted)."""
-    known = _recall(session, attempt_id)
-    if known is not None and known.user_id == user_id and 0 <= option < 4 and 0 <= question_no < known.n_questions:
-        recorded = await _record_fast(session, known, question_no, option, now)
+    fixed = _fixed.get(_key(session, attempt_id))
+    if fixed is not None and fixed.user_id == user_id and 0 <= option < 4 and 0 <= question_no < fixed.n_questions:
+        recorded = await _record_fast(session, attempt_id, fixed, question_no, option, now)
         if recorded is not None:
             return recorded
     return await _record_checked(session, attempt_id=attempt_id, user_id=user_id, question_no=question_no,
                                  option=option, now=now)
 
 
-async def _record_fast(session: AsyncSession, known: AttemptView, question_no: int, option: int,
+async def _record_fast(session: AsyncSession, attempt_id: int, fixed: _Fixed, question_no: int, option: int,
                        now: datetime) -> AnswerOutcome | None:
-    """The common case in two statements: move the attempt on only if it is still this user's,
-    running, on this question and in time (one conditional UPDATE decides races), then store the
-    answer under its (attempt, question) key. None when the update matched nothing."""
-    question = known.snapshot.questions[question_no]
+    """The common case: one conditional UPDATE … RETURNING moves the attempt on (only if it is
+    still this user's, running, on this question and in time), and the answer is stored under
+    its (attempt, question) key with ON CONFLICT DO NOTHING. One statement on PostgreSQL, two
+    on SQLite. None when the update matched nothing (the careful path then says why)."""
+    question = fixed.snapshot.questions[question_no]
     correct = option == question.correct
-    values: dict[str, object] = {"current_no": question_no + 1, "score": _A.score + int(correct)}
-    if question_no + 1 >= known.n_questions and known.snapshot.predict == "off":
-        values.update(status="finished", finished=now, duration_ms=_ms(known.started, now))
-    moved = (await session.execute(
-        update(_TABLE).where(_A.id == known.id, _A.user_id == known.user_id, _A.status == "active",
-                             _A.current_no == question_no, _A.started == known.started,
-                             or_(_A.deadline.is_(None), _A.deadline > now))
-        .values(**values).returning(_A.score, _A.deadline))).first()
+    finishing = question_no + 1 >= fixed.n_questions and fixed.snapshot.predict == "off"
+    params: dict[str, Any] = {"a_id": attempt_id, "a_user": fixed.user_id, "a_no": question_no,
+                              "a_next": question_no + 1, "a_ok": int(correct), "a_started": fixed.started, "a_now": now,
+                              "q_id": question.id, "q_opt": option, "q_ok": correct}
+    if finishing:
+        params["a_ms"] = _ms(fixed.started, now)
+    conn = await session.connection()
+    advance, store = _STATEMENTS[(conn.dialect.name if conn.dialect.name == "postgresql" else "sqlite", finishing)]
+    moved = (await conn.execute(advance, params)).first()
     if moved is None:
         return None
-    await session.execute(insert_ignore(session, AttemptAnswer, {
-        "attempt_id": known.id, "question_no": question_no, "question_id": question.id, "option": option,
-        "correct": correct, "answered": now}))
-    view = replace(known, current_no=question_no + 1, score=int(moved.score), status=str(values.get("status", "active")),
-                   finished=now if "finished" in values else None, duration_ms=values.get("duration_ms"),  # type: ignore[arg-type]
-                   deadline=as_utc(moved.deadline) if moved.deadline else None)
-    _remember(session, view)
+    if store is not None:
+        await conn.execute(store, params)
+    view = AttemptView(
+        id=attempt_id, user_id=fixed.user_id, mode=fixed.mode, contest_id=fixed.contest_id, round_no=fixed.round_no,
+        status="finished" if finishing else "active", n_questions=fixed.n_questions, current_no=question_no + 1,
+        score=int(moved.score), prediction=None, started=fixed.started,
+        deadline=as_utc(moved.deadline) if moved.deadline else None, finished=now if finishing else None,
+        duration_ms=params.get("a_ms"), lang=fixed.lang, snapshot=fixed.snapshot)
     return AnswerOutcome("recorded", view, correct, question)
 
 
@@ -215,7 +271,8 @@ async def _record_checked(session: AsyncSession, *, attempt_id: int, user_id: in
         return AnswerOutcome("duplicate", attempt)
     if question_no != attempt.current_no or not 0 <= option < 4 or question_no >= attempt.n_questions:
         return AnswerOutcome("stale", attempt)
-    recorded = await _record_fast(session, attempt, question_no, option, now)
+    fixed = _fixed.get(_key(session, attempt_id))
+    recorded = await _record_fast(session, attempt_id, fixed, question_no, option, now) if fixed else None
     return recorded or AnswerOutcome("duplicate", attempt)
 
 

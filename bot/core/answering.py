@@ -100,8 +100,7 @@ class AnswerFeature:
         if attempt.mode == "practice" and outcome.question is not None:
             replies.append(Reply(feedback_text(outcome.question, option, turn.lang), kind="answer",
                                  source=outcome.question.source))
-        await save_step(turn.session, user_id=turn.user_id, step=QUIZ_STEP if attempt.status == "active" else None,
-                        data={"a": attempt.id} if attempt.status == "active" else None)
+        await _keep_quiz_step(turn, attempt)
         if attempt.status != "active":
             replies.append(await self._finished(turn, attempt, timed_out=False))
             return replies
@@ -139,6 +138,23 @@ class AnswerFeature:
         if contest is not None:
             text += "\n" + qt("counts_" + contest.spec.counts, turn.lang) + "\n" + qt("keys_after_close", turn.lang)
         return Reply(text, (Choice(qt("my_results", turn.lang), "cr:me"),), kind="info", edit_key=f"attempt:{attempt.id}")
+
+
+async def _keep_quiz_step(turn: Turn, attempt: AttemptView) -> None:
+    """The step is `quiz` with this attempt while it runs, none after; written only when that
+    changes (on the first answer and the last, not on the eighteen between)."""
+    step, data = (QUIZ_STEP, {"a": attempt.id}) if attempt.status == "active" else (None, {})
+    if turn.state.step == step and _state_data(turn) == data:
+        return
+    await save_step(turn.session, user_id=turn.user_id, step=step, data=data)
+    turn.state.step, turn.state.data = step, json.dumps(data)
+
+
+def _state_data(turn: Turn) -> object:
+    try:
+        return json.loads(turn.state.data or "{}")
+    except ValueError:
+        return None
 
 
 def _attempt_of(turn: Turn) -> int | None:

@@ -21,7 +21,7 @@ from bot.core.texts import t
 from bot.storage.db import Database
 from bot.storage.events import claim_event
 from bot.storage.models import User, UserState
-from bot.storage.users import get_or_create_user, load_state, save_choices, set_language, stored_choices
+from bot.storage.users import CHOICES_KEPT, load_user_and_state, save_choices, set_language, stored_choices
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ class Dialogue:
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message exactly once; never raises for a user's input."""
         try:
-            async with self.db.session() as session:
+            # One short read-write transaction per message (on SQLite, queued in-process rather
+            # than sleeping in SQLite's busy handler). It commits before any reply goes out.
+            async with self.db.writer() as session:
                 if inbound.event_id and not await claim_event(session, channel=inbound.channel, event_id=inbound.event_id):
                     log.info("duplicate event dropped channel=%s", inbound.channel)
                     return []
@@ -92,13 +94,14 @@ class Dialogue:
 
     async def _handle_in(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
         lang_hint = "en" if (inbound.language or "").startswith("en") else "vi"
-        user = await get_or_create_user(session, platform=inbound.channel, platform_user_id=inbound.user_id, language=lang_hint)
+        user, state = await load_user_and_state(session, platform=inbound.channel, platform_user_id=inbound.user_id,
+                                                language=lang_hint)
         assert user.id is not None
-        state = await load_state(session, user_id=user.id)
+        shown = stored_choices(state)
         turn = Turn(inbound, user, state, session, user.language or "vi", is_admin(self.admins, inbound))
         replies = await self._route(turn)
         payloads = [c.payload for r in replies for c in r.choices]
-        if payloads or stored_choices(state):
+        if payloads[:CHOICES_KEPT] != shown:
             await save_choices(session, user_id=user.id, payloads=payloads)
         return replies
 

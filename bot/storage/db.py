@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -29,16 +33,45 @@ class Database:
         if self.is_sqlite:
             _ensure_sqlite_folder(url)
             kwargs["connect_args"] = {"timeout": 30}
+            creator = _one_hop_creator(url, timeout=30)
+            if creator is not None and not os.environ.get("RB_NO_ONEHOP"):
+                kwargs = {"async_creator": creator}
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # No pre-ping: asyncpg's costs three round trips (BEGIN, ";", ROLLBACK) on every
+            # checkout, as much as the work of an answer. A connection that died (database
+            # restart) fails its one transaction, which is rolled back and never acknowledged;
+            # SQLAlchemy then drops the pool's connections and reconnects. Connections are
+            # also renewed every half hour.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=os.environ.get("RB_PRE_PING") == "1",
+                          pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+        # SQLite lets one transaction write at a time and makes the others sleep in its busy
+        # handler (1 ms, 2 ms, 5 ms … 100 ms steps): under load that is most of the time spent.
+        # In one process, writers queue here instead and each gets the lock the moment it is free.
+        self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def writer(self) -> AsyncIterator[AsyncSession]:
+        """A session for one short read-write transaction (a message, an answer).
+
+        On SQLite the transactions taken through here run one at a time in this process (other
+        processes and plain `session()` writers still meet SQLite's own lock). Never open a
+        second `writer()` inside one. On PostgreSQL this is `session()`: row locks and the
+        unique constraints decide races, and transactions run side by side.
+        """
+        if self._write_lock is None:
+            async with self.sessions() as session:
+                yield session
+            return
+        async with self._write_lock, self.sessions() as session:
             yield session
 
     async def upgrade(self) -> None:
@@ -64,6 +97,96 @@ def _ensure_sqlite_folder(url: str) -> None:
     path = url.split("///", 1)[-1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+class _OneHopCursor:
+    """An aiosqlite-style cursor whose `execute` runs the statement, reads its rows and closes
+    the sqlite3 cursor in ONE trip to the connection's thread.
+
+    Stock aiosqlite makes four trips per statement (open cursor, execute, fetch, close), each
+    a thread hand-off and an event-loop wake-up; they cost more than the statement itself.
+    """
+
+    arraysize = 1
+
+    def __init__(self, conn: _OneHopConnection) -> None:
+        self._conn = conn
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+
+    async def __aenter__(self) -> _OneHopCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self._rows = []
+
+    def _run(self, many: bool, sql: str, parameters: Any) -> tuple[Any, int, int | None, list[Any]]:
+        cursor = self._conn._conn.cursor()    # in the connection's thread
+        try:
+            if many:
+                cursor.executemany(sql, parameters)
+            else:
+                cursor.execute(sql, parameters)
+            rows = cursor.fetchall() if cursor.description else []
+            return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        finally:
+            cursor.close()
+
+    async def execute(self, sql: str, parameters: Any = None) -> _OneHopCursor:
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._conn._execute(
+            self._run, False, sql, parameters if parameters is not None else ())
+        return self
+
+    async def executemany(self, sql: str, parameters: Any) -> _OneHopCursor:
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._conn._execute(
+            self._run, True, sql, parameters)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        size = size or self.arraysize
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+
+
+class _OneHopConnection(aiosqlite.Connection):
+    """aiosqlite's connection with `_OneHopCursor` cursors (SQLAlchemy only uses cursors)."""
+
+    def cursor(self) -> _OneHopCursor:  # type: ignore[override]
+        return _OneHopCursor(self)
+
+
+def _one_hop_creator(url: str, timeout: float) -> Callable[[], Awaitable[Any]] | None:
+    """The engine's `async_creator` for a SQLite file; None (stock aiosqlite) for anything else."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.get_driver_name() != "aiosqlite" \
+            or not all(hasattr(aiosqlite.Connection, name) for name in ("_execute", "_conn")):
+        return None
+    dialect = parsed.get_dialect()()
+    if not dialect._is_url_file_db(parsed):  # type: ignore[attr-defined]
+        return None
+    cargs, cparams = dialect.create_connect_args(parsed)
+    args: list[Any] = list(cargs)
+    params: dict[str, Any] = {**cparams, "timeout": timeout}
+
+    async def connect() -> aiosqlite.Connection:
+        conn = _OneHopConnection(lambda: sqlite3.connect(*args, **params), 64)
+        if isinstance(getattr(conn, "_thread", None), threading.Thread):
+            conn._thread.daemon = True    # as SQLAlchemy does for aiosqlite: never hold up the exit
+        return await conn
+
+    return connect
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

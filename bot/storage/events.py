@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ProcessedEvent, utcnow
-from bot.storage.upsert import insert_ignore
+
+_TABLE = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_VALUES: dict[str, Any] = {"channel": bindparam("e_channel"), "event_id": bindparam("e_id"), "created": bindparam("e_created")}
+# Built once per dialect (every message runs one): SQLAlchemy reuses the compiled form.
+_CLAIM = {"postgresql": postgresql.insert(_TABLE).values(_VALUES).on_conflict_do_nothing(),
+          "sqlite": sqlite.insert(_TABLE).values(_VALUES).on_conflict_do_nothing()}
 
 
 async def claim_event(session: AsyncSession, *, channel: str, event_id: str) -> bool:
-    """True the first time an event id is seen; False for a redelivery."""
-    result = await session.execute(
-        insert_ignore(session, ProcessedEvent, {"channel": channel, "event_id": event_id[:96], "created": utcnow()})
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """True the first time an event id is seen; False for a redelivery. Runs in the caller's
+    transaction, so the claim commits (or rolls back) together with the event's effect."""
+    conn = await session.connection()
+    statement = _CLAIM["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    result = await conn.execute(statement, {"e_channel": channel, "e_id": event_id[:96], "e_created": utcnow()})
+    return bool(result.rowcount)
 
 
 async def forget_old_events(session: AsyncSession, *, older_than: timedelta = timedelta(days=7)) -> int:

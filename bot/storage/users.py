@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,14 +15,49 @@ from bot.storage.upsert import insert_ignore
 
 async def get_or_create_user(session: AsyncSession, *, platform: str, platform_user_id: str, language: str) -> User:
     """The user row for a platform id, created on first contact (race-safe)."""
-    await session.execute(
-        insert_ignore(session, User,
-                      {"platform": platform, "platform_user_id": platform_user_id, "language": language, "created": utcnow()})
-    )
-    user = (
-        await session.execute(select(User).where(col(User.platform) == platform, col(User.platform_user_id) == platform_user_id))
-    ).scalar_one()
+    query = select(User).where(col(User.platform) == platform, col(User.platform_user_id) == platform_user_id)
+    user = (await session.execute(query)).scalar_one_or_none()
+    if user is None:
+        await session.execute(insert_ignore(session, User, {
+            "platform": platform, "platform_user_id": platform_user_id, "language": language, "created": utcnow()}))
+        user = (await session.execute(query)).scalar_one()
     return user
+
+
+CHOICES_KEPT = 20    # the last choices shown that a typed number can pick
+_U = User.__table__.c  # type: ignore[attr-defined]
+_S = UserState.__table__.c  # type: ignore[attr-defined]
+# Built once: SQLAlchemy reuses its cache key and compiled form on every message.
+_USER_AND_STATE = (
+    select(_U.id, _U.platform, _U.platform_user_id, _U.language, _U.created,
+           _S.user_id.label("state_of"), _S.choices, _S.step, _S.data, _S.updated)
+    .select_from(User.__table__.outerjoin(UserState.__table__, _S.user_id == _U.id))  # type: ignore[attr-defined]
+    .where(_U.platform == bindparam("platform"), _U.platform_user_id == bindparam("platform_user_id"))
+)
+
+
+async def load_user_and_state(session: AsyncSession, *, platform: str, platform_user_id: str,
+                              language: str) -> tuple[User, UserState]:
+    """The user and their dialogue state in ONE read; on first contact the missing rows are
+    created first (race-safe: `ON CONFLICT DO NOTHING`, then read again).
+
+    The objects returned are detached copies of the rows, not tracked by the session: change
+    the database with `set_language`, `save_step` and `save_choices`.
+    """
+    conn = await session.connection()
+    key = {"platform": platform, "platform_user_id": platform_user_id}
+    row = (await conn.execute(_USER_AND_STATE, key)).first()
+    if row is None or row.state_of is None:
+        if row is None:
+            await conn.execute(insert_ignore(session, User, {**key, "language": language, "created": utcnow()}))
+            row = (await conn.execute(_USER_AND_STATE, key)).one()
+        if row.state_of is None:
+            await conn.execute(insert_ignore(session, UserState, {"user_id": row.id, "updated": utcnow()}))
+            row = (await conn.execute(_USER_AND_STATE, key)).one()
+    user = User(id=row.id, platform=row.platform, platform_user_id=row.platform_user_id, language=row.language,
+                created=row.created)
+    state = UserState(user_id=row.state_of, choices=row.choices, step=row.step, data=row.data, updated=row.updated)
+    return user, state
 
 
 async def set_language(session: AsyncSession, *, user_id: int, language: str) -> None:
@@ -35,12 +70,15 @@ async def load_state(session: AsyncSession, *, user_id: int) -> UserState:
     return (await session.execute(select(UserState).where(col(UserState.user_id) == user_id))).scalar_one()
 
 
+_SAVE_CHOICES = (update(UserState.__table__).where(_S.user_id == bindparam("s_user"))  # type: ignore[attr-defined]
+                 .values(choices=bindparam("s_choices"), updated=bindparam("s_updated")))
+
+
 async def save_choices(session: AsyncSession, *, user_id: int, payloads: list[str]) -> None:
     """Remember the last numbered choices so a typed number can pick one."""
-    await session.execute(
-        update(UserState).where(col(UserState.user_id) == user_id)
-        .values(choices=json.dumps(payloads[:20]), updated=utcnow())
-    )
+    conn = await session.connection()
+    await conn.execute(_SAVE_CHOICES, {"s_user": user_id, "s_choices": json.dumps(payloads[:CHOICES_KEPT]),
+                                       "s_updated": utcnow()})
 
 
 async def save_step(session: AsyncSession, *, user_id: int, step: str | None, data: dict[str, Any] | None = None) -> None:
