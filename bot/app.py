@@ -15,9 +15,11 @@ from bot.core.contest_dialogue import ContestFeature
 from bot.core.contest_staff import StaffFeature
 from bot.core.curation import CurationFeature
 from bot.core.dialogue import Dialogue
+from bot.core.flood import FloodFeature
 from bot.core.practice import PracticeFeature
 from bot.core.privacy import PrivacyFeature
 from bot.core.reports_dialogue import ReportsFeature
+from bot.logs import quiet_chatty_loggers
 from bot.qa.store import KnowledgeStore
 from bot.quiz.bank import QuizBank, load_bank
 from bot.storage.db import Database
@@ -46,6 +48,7 @@ async def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) 
     """Migrate the database, load the knowledge base and question banks, wire the dialogue.
 
     `clock` is the time the contest features see (tests pass a controllable one)."""
+    quiet_chatty_loggers()
     db = Database(settings.database_url)
     await db.upgrade()
     knowledge = KnowledgeStore(settings.knowledge_dir)
@@ -53,6 +56,8 @@ async def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) 
         if problem.severity == "error":
             log.error("%s", problem)
     dialogue = Dialogue(db, admins=settings.admins)
+    # Flood control first: a flooding user's messages go no further (issue 9).
+    dialogue.add(FloodFeature(settings.flood_messages, settings.flood_seconds).routes())
     quizzes = _load_quizzes(settings)
     ask = AskFeature(knowledge)
     practice = PracticeFeature(quizzes, clock)

@@ -43,24 +43,28 @@ class Settings:
     quizzes_dir: Path
     admins: frozenset[str] = field(default_factory=frozenset)
     log_level: str = "INFO"
-    telegram_token: str | None = None
+    telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
-    telegram_webhook_secret: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1:8080"
     telegram_transport: str = "aiohttp"
     telegram_quiz_seconds: int = 20
     # Zalo Official Account (API v3) and Zalo Bot Platform (issue 6)
     zalo_oa_app_id: str | None = None
-    zalo_oa_secret_key: str | None = None        # checks webhook signatures
-    zalo_oa_app_secret: str | None = None        # refreshes access tokens
-    zalo_oa_access_token: str | None = None      # the first pair; later pairs live in the database
-    zalo_oa_refresh_token: str | None = None
+    zalo_oa_secret_key: str | None = field(default=None, repr=False)     # checks webhook signatures
+    zalo_oa_app_secret: str | None = field(default=None, repr=False)     # refreshes access tokens
+    zalo_oa_access_token: str | None = field(default=None, repr=False)   # the first pair; later in the database
+    zalo_oa_refresh_token: str | None = field(default=None, repr=False)
     zalo_oa_api_base_url: str = "https://openapi.zalo.me"
     zalo_oauth_base_url: str = "https://oauth.zaloapp.com"
-    zalo_bot_token: str | None = None
+    zalo_bot_token: str | None = field(default=None, repr=False)
     zalo_bot_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
-    zalo_bot_webhook_secret: str | None = None   # set: webhook at /zalo/bot instead of polling
+    zalo_bot_webhook_secret: str | None = field(default=None, repr=False)  # set: webhook at /zalo/bot
+    # Reliability and privacy (issue 9)
+    flood_messages: int = 20                     # per user per `flood_seconds`; 0 turns flood control off
+    flood_seconds: float = 10.0
+    retention_days: int = 365                    # personal fields of contests closed longer ago are purged
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -90,6 +94,9 @@ class Settings:
             zalo_bot_token=env.get("ZALO_BOT_TOKEN") or None,
             zalo_bot_api_base_url=(env.get("ZALO_BOT_API_BASE_URL") or "https://bot-api.zaloplatforms.com/bot").rstrip("/"),
             zalo_bot_webhook_secret=env.get("ZALO_BOT_WEBHOOK_SECRET") or None,
+            flood_messages=int(env.get("FLOOD_MESSAGES") or 20),
+            flood_seconds=float(env.get("FLOOD_SECONDS") or 10),
+            retention_days=int(env.get("RETENTION_DAYS") or 365),
         )
 
     @property

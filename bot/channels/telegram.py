@@ -8,6 +8,7 @@ process can take any update. The wiring is the list of `add_handler` lines in `_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable
@@ -21,6 +22,7 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
+from telegram.error import InvalidToken
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -212,7 +214,13 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Connect, register the command menus, then poll or set the webhook; start background loops."""
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            # python-telegram-bot's message quotes the token: never let it reach a log or a terminal.
+            with contextlib.suppress(Exception):
+                await self.application.bot.shutdown()
+            raise RuntimeError("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped): set a valid token") from None
         await self.application.start()
         await self._register_commands()
         if self.webhook:

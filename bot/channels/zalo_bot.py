@@ -31,7 +31,10 @@ WEBHOOK_PATH = "/zalo/bot"
 POLL_TIMEOUT = 30          # seconds the server may hold an idle getUpdates
 MIN_POLL_INTERVAL = 1.0    # the platform asks for at most about one poll per second
 MAX_BACKOFF = 60.0
-SEND_ATTEMPTS = 3
+# A send that fails in transit (network error, timeout, HTTP 5xx) or over quota (429) is tried
+# again after these pauses (429's retry_after wins when given); a refusal (400, 403) is not.
+SEND_BACKOFF = (1.0, 2.0, 4.0)
+SEND_TIMEOUT = 15.0
 # Non-text messages get the short help; a protected user's message (often a child's) arrives
 # as `message.unsupported.received` without its content and gets the kind welcome instead.
 _COMMAND_FOR_EVENT = {
@@ -204,19 +207,23 @@ class ZaloBotChannel:
             first += len(reply.choices)
 
     async def send_text(self, chat_id: str, text: str) -> bool:
-        """sendMessage; a 429 (quota, usually without retry_after) waits and tries again."""
-        for attempt in range(SEND_ATTEMPTS):
+        """sendMessage; 429, 5xx, timeouts and network errors back off and try again, a refusal does not."""
+        for pause in (*SEND_BACKOFF, None):
             try:
-                await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
+                await self.api.call("sendMessage", {"chat_id": chat_id, "text": text}, timeout=SEND_TIMEOUT)
                 return True
             except BotAPIError as exc:
-                if exc.status != 429 or attempt == SEND_ATTEMPTS - 1:
+                if exc.status != 429 and exc.status < 500:
                     log.warning("zalo_bot: sendMessage refused (%s)", _describe(exc))
                     return False
-                await asyncio.sleep(exc.retry_after or 2.0 ** attempt)
+                problem, wait = _describe(exc), exc.retry_after or pause
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-                log.warning("zalo_bot: sendMessage failed (%s)", _describe(exc))
+                problem, wait = _describe(exc), pause
+            if wait is None:
+                log.warning("zalo_bot: sendMessage failed for good (%s)", problem)
                 return False
+            log.info("zalo_bot: sendMessage failed (%s), retrying in %.1f s", problem, wait)
+            await asyncio.sleep(wait)
         return False
 
 

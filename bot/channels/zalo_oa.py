@@ -33,7 +33,13 @@ WEBHOOK_PATH = "/zalo/oa"
 TOKEN_EXPIRED = -216
 REFRESH_COOLDOWN = 60.0  # seconds between refresh attempts after one failed
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# A signed event older than this is a replay, not a retry (Zalo retries within minutes): ignored.
+# It is well inside the 7 days event ids are remembered, so no replay ever has a second effect.
+MAX_EVENT_AGE = 24 * 3600.0
 # What the user sent that has no text: answered with the short help (through the core, which
+# A send that fails in transit (network error, timeout, HTTP 429 or 5xx) is tried again after
+# these pauses; an answer from the OA API (its `error` field) is final.
+SEND_BACKOFF = (0.5, 1.0, 2.0, 4.0)
 # knows the user's language). Everything else (`follow`, `user_seen_message`, the OA's own
 # `oa_send_*` echoes, …) is ignored, never an error.
 _NON_TEXT_EVENTS = frozenset({
@@ -149,23 +155,37 @@ class OAClient:
         token = self.tokens.access_token
         if token is None:
             return False
-        error = await self._post(token, user_id, message)
+        error = await self._post_retrying(token, user_id, message)
         if error == TOKEN_EXPIRED:
             fresh = await self.tokens.refresh(stale=token)
             if fresh is None:
                 return False
-            error = await self._post(fresh, user_id, message)
+            error = await self._post_retrying(fresh, user_id, message)
         if error != 0:
             log.warning("zalo_oa: message not sent: error %s", error)
         return error == 0
 
     async def _post(self, token: str, user_id: str, message: dict[str, Any]) -> int | None:
-        """The OA's `error` field (0 = sent), or None when the request itself failed."""
+    async def _post_retrying(self, token: str, user_id: str, message: dict[str, Any]) -> int | None:
+        """`_post`, tried again with backoff while the request fails in transit."""
+        for pause in (*SEND_BACKOFF, None):
+            error = await self._post(token, user_id, message)
+            if error is not None or pause is None:
+                return error
+            log.info("zalo_oa: send failed in transit, retrying in %.1f s", pause)
+            await asyncio.sleep(pause)
+        return None
+
+        """The OA's `error` field (0 = sent), or None when the request failed in transit (network
+        error, timeout, HTTP 429 or 5xx, a body that is not JSON)."""
         body = {"recipient": {"user_id": user_id}, "message": message}
         try:
             async with self.http.post(self.url, json=body, headers={"access_token": token},
                                       timeout=HTTP_TIMEOUT) as response:
                 answer = await response.json(content_type=None)
+                if response.status == 429 or response.status >= 500:
+                    log.warning("zalo_oa: send failed: HTTP %d", response.status)
+                    return None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("zalo_oa: send failed: %s", type(exc).__name__)
             return None
@@ -225,6 +245,9 @@ class ZaloOAChannel:
             self.inflight.spawn(sender, self.handle_event(event))
         return web.Response(text="ok")
 
+        if _age_seconds(timestamp) > MAX_EVENT_AGE:
+            log.warning("zalo_oa: a signed event more than a day old ignored (a replay)")
+            return web.Response(text="ok")
     async def handle_event(self, event: dict[str, Any]) -> None:
         """One event: translate, call the core, send the replies."""
         inbound = await self.translate(event)
@@ -290,3 +313,11 @@ def _sender_id(event: dict[str, Any]) -> str | None:
         if isinstance(part, dict) and part.get("id") not in (None, ""):
             return str(part["id"])
     return None
+def _age_seconds(timestamp: str) -> float:
+    """How old an event is by its `timestamp` (milliseconds since the epoch); 0 when unreadable."""
+    try:
+        return time.time() - int(timestamp) / 1000
+    except ValueError:
+        return 0.0
+
+

@@ -19,8 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.contests.reminders import queue_reminders
 from bot.contests.results import close_due_rounds, close_expired
+from bot.contests.retention import purge_expired_personal_data
 from bot.quiz.units import Unit
 from bot.storage.db import Database
+from bot.storage.events import forget_old_events
 from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,13 @@ class TickResult:
     attempts_closed: int
     rounds_closed: int
     reminders_queued: int = 0
+    personal_data_purged: int = 0
 
 
-async def tick(db: Database, units: dict[str, Unit], now: datetime) -> TickResult:
-    """One pass: close expired attempts, then rounds whose time is over, then queue due reminders
-    (each in its own transaction)."""
+async def tick(db: Database, units: dict[str, Unit], now: datetime, retention_days: int | None = None) -> TickResult:
+    """One pass: close expired attempts, then rounds whose time is over, then queue due reminders,
+    then (with `retention_days`) purge the personal fields of contests closed longer ago and forget
+    old event ids (each in its own transaction)."""
     async with db.session() as session:
         attempts = await close_expired(session, now)
         await session.commit()
@@ -46,7 +50,13 @@ async def tick(db: Database, units: dict[str, Unit], now: datetime) -> TickResul
     async with db.session() as session:
         reminders = await queue_reminders(session, now)
         await session.commit()
-    return TickResult(attempts, rounds, reminders)
+    purged = 0
+    if retention_days is not None:
+        async with db.session() as session:
+            purged = await purge_expired_personal_data(session, now=now, days=retention_days)
+            await forget_old_events(session)
+            await session.commit()
+    return TickResult(attempts, rounds, reminders, purged)
 
 
 async def run_scheduler(app: Any, stop: asyncio.Event, interval: float = TICK_SECONDS,
@@ -54,7 +64,7 @@ async def run_scheduler(app: Any, stop: asyncio.Event, interval: float = TICK_SE
     """Tick until `stop` is set; a database hiccup is logged and retried on the next tick."""
     while not stop.is_set():
         try:
-            result = await tick(app.db, app.quizzes.units, clock())
+            result = await tick(app.db, app.quizzes.units, clock(), app.settings.retention_days)
             if result.attempts_closed or result.rounds_closed:
                 log.info("scheduler closed %d attempts, %d rounds", result.attempts_closed, result.rounds_closed)
         except SQLAlchemyError as exc:

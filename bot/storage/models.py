@@ -333,3 +333,21 @@ class ContentVersion(SQLModel, table=True):
     generation: int = 0
     requested_by: str = Field(default="", max_length=96)
     requested: datetime = Field(default_factory=utcnow, sa_column=_time_column())
+
+
+# ---------------------------------------------------------------------------------------------
+# Reliability (issue 9). Flood control is counted here, not in memory, so every process behind
+# one webhook sees the same count for a user.
+# ---------------------------------------------------------------------------------------------
+
+
+class FloodCounter(SQLModel, table=True):
+    """A user's message allowance (a token bucket): `tokens` left at `stamp` (epoch seconds);
+    `flooded` counts the messages dropped since the allowance ran out (the first gets a notice)."""
+
+    __tablename__ = "flood_counters"
+
+    user_id: int = Field(primary_key=True, foreign_key="users.id")
+    tokens: float
+    stamp: float
+    flooded: int = 0
