@@ -32,14 +32,14 @@ CHANNEL = "zalo_oa"
 WEBHOOK_PATH = "/zalo/oa"
 TOKEN_EXPIRED = -216
 REFRESH_COOLDOWN = 60.0  # seconds between refresh attempts after one failed
-HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15)
 # A signed event older than this is a replay, not a retry (Zalo retries within minutes): ignored.
 # It is well inside the 7 days event ids are remembered, so no replay ever has a second effect.
 MAX_EVENT_AGE = 24 * 3600.0
-# What the user sent that has no text: answered with the short help (through the core, which
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15)
 # A send that fails in transit (network error, timeout, HTTP 429 or 5xx) is tried again after
 # these pauses; an answer from the OA API (its `error` field) is final.
 SEND_BACKOFF = (0.5, 1.0, 2.0, 4.0)
+# What the user sent that has no text: answered with the short help (through the core, which
 # knows the user's language). Everything else (`follow`, `user_seen_message`, the OA's own
 # `oa_send_*` echoes, …) is ignored, never an error.
 _NON_TEXT_EVENTS = frozenset({
@@ -165,7 +165,6 @@ class OAClient:
             log.warning("zalo_oa: message not sent: error %s", error)
         return error == 0
 
-    async def _post(self, token: str, user_id: str, message: dict[str, Any]) -> int | None:
     async def _post_retrying(self, token: str, user_id: str, message: dict[str, Any]) -> int | None:
         """`_post`, tried again with backoff while the request fails in transit."""
         for pause in (*SEND_BACKOFF, None):
@@ -176,16 +175,17 @@ class OAClient:
             await asyncio.sleep(pause)
         return None
 
+    async def _post(self, token: str, user_id: str, message: dict[str, Any]) -> int | None:
         """The OA's `error` field (0 = sent), or None when the request failed in transit (network
         error, timeout, HTTP 429 or 5xx, a body that is not JSON)."""
         body = {"recipient": {"user_id": user_id}, "message": message}
         try:
             async with self.http.post(self.url, json=body, headers={"access_token": token},
                                       timeout=HTTP_TIMEOUT) as response:
-                answer = await response.json(content_type=None)
                 if response.status == 429 or response.status >= 500:
                     log.warning("zalo_oa: send failed: HTTP %d", response.status)
                     return None
+                answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("zalo_oa: send failed: %s", type(exc).__name__)
             return None
@@ -240,14 +240,14 @@ class ZaloOAChannel:
                                                     body=body, timestamp=timestamp, secret_key=self.secret_key):
             log.warning("zalo_oa: webhook with a bad or missing signature refused")
             return web.Response(status=403, text="forbidden")
+        if _age_seconds(timestamp) > MAX_EVENT_AGE:
+            log.warning("zalo_oa: a signed event more than a day old ignored (a replay)")
+            return web.Response(text="ok")
         sender = _sender_id(event)
         if sender is not None:
             self.inflight.spawn(sender, self.handle_event(event))
         return web.Response(text="ok")
 
-        if _age_seconds(timestamp) > MAX_EVENT_AGE:
-            log.warning("zalo_oa: a signed event more than a day old ignored (a replay)")
-            return web.Response(text="ok")
     async def handle_event(self, event: dict[str, Any]) -> None:
         """One event: translate, call the core, send the replies."""
         inbound = await self.translate(event)
@@ -306,13 +306,6 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _sender_id(event: dict[str, Any]) -> str | None:
-    """The user's id as text: `sender.id`, or `follower.id` on follow events (never parsed as a number)."""
-    for key in ("sender", "follower"):
-        part = event.get(key)
-        if isinstance(part, dict) and part.get("id") not in (None, ""):
-            return str(part["id"])
-    return None
 def _age_seconds(timestamp: str) -> float:
     """How old an event is by its `timestamp` (milliseconds since the epoch); 0 when unreadable."""
     try:
@@ -321,3 +314,10 @@ def _age_seconds(timestamp: str) -> float:
         return 0.0
 
 
+def _sender_id(event: dict[str, Any]) -> str | None:
+    """The user's id as text: `sender.id`, or `follower.id` on follow events (never parsed as a number)."""
+    for key in ("sender", "follower"):
+        part = event.get(key)
+        if isinstance(part, dict) and part.get("id") not in (None, ""):
+            return str(part["id"])
+    return None
