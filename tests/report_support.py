@@ -62,7 +62,7 @@ async def run_contest(app: App, clock: Clock, people: list[Person], *, code: str
     rng = random.Random(4)
     for i, person in enumerate(people):
         if spread_days:
-            clock.now = start + timedelta(days=(i * days) // max(1, len(people)), minutes=i)
+            clock.now = start + timedelta(days=(i * days) // max(1, len(people)), minutes=i % 240)
         async with app.db.session() as session:
             user = await get_or_create_user(session, platform="console", platform_user_id=person.user, language="vi")
             assert user.id is not None

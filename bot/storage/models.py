@@ -231,6 +231,20 @@ class Broadcast(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_optional_time_column(index=True))
 
 
+class BroadcastClaim(SQLModel, table=True):
+    """A sender's hold on one `broadcasts` row (any channel), so every row goes out once across
+    processes and restarts; it also keeps the row's delivery state between tries (migration 0007)."""
+
+    __tablename__ = "broadcast_claims"
+
+    broadcast_id: int = Field(primary_key=True, foreign_key="broadcasts.id")
+    chat_id: str = Field(max_length=64, index=True)
+    state: str = Field(default="sending", max_length=8)              # sending | retry | sent | failed
+    claimed: datetime = Field(default_factory=utcnow, sa_column=_time_column(index=True))
+    parts_sent: int = 0                                              # parts of a split text delivered
+    retry_at: datetime | None = Field(default=None, sa_column=_optional_time_column())   # state retry: not before
+
+
 # --- Telegram channel: state the channel keeps so any process can serve any update -------------
 
 
@@ -286,17 +300,6 @@ class TelegramQuizAnswer(SQLModel, table=True):
     option: int
     display_name: str = Field(default="", max_length=64)
     answered: datetime = Field(default_factory=utcnow, sa_column=_time_column())
-
-
-class TelegramBroadcastClaim(SQLModel, table=True):
-    """One process's claim on a `broadcasts` row, so every row goes out once across processes."""
-
-    __tablename__ = "telegram_broadcast_claims"
-
-    broadcast_id: int = Field(primary_key=True, foreign_key="broadcasts.id")
-    chat_id: str = Field(max_length=64, index=True)
-    state: str = Field(default="sending", max_length=8)              # sending | sent | failed
-    claimed: datetime = Field(default_factory=utcnow, sa_column=_time_column(index=True))
 
 
 # ---------------------------------------------------------------------------------------------
