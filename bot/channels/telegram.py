@@ -36,8 +36,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.app import App
-from bot.channels.telegram_broadcast import BroadcastDrainer
+from bot.channels.telegram_broadcast import TelegramBroadcastDrainer
 from bot.channels.telegram_delivery import Sender
 from bot.channels.telegram_group_quiz import GroupQuizzes
 from bot.channels.telegram_render import clip, split_text
@@ -152,7 +153,7 @@ class TelegramChannel:
         self.application = _build_application(settings, transport, polling=not self.webhook)
         self.sender = Sender(self.application.bot, app.db)
         self.group_quizzes = GroupQuizzes(app, self.sender, settings)
-        self.broadcasts = BroadcastDrainer(app.db, self.sender)
+        self.broadcasts = TelegramBroadcastDrainer(app.db, self.sender, settings)
         self._tasks: list[asyncio.Task[None]] = []
         self._wire(self.application)
 
@@ -173,8 +174,9 @@ class TelegramChannel:
         inbound = inbound_from_message(update)
         if inbound is None:
             return
-        replies = await self.app.dialogue.handle(inbound)
-        await self.sender.send_replies(int(inbound.chat_id), replies)
+        with metrics.handling(CHANNEL, metrics.message_kind(inbound.text)):
+            replies = await self.app.dialogue.handle(inbound)
+            await self.sender.send_replies(int(inbound.chat_id), replies)
 
     async def on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: the core's next step (often an edit of the question message)."""
@@ -182,28 +184,32 @@ class TelegramChannel:
         assert query is not None
         # Every callback query must be answered or the user's client shows a spinner on the
         # button: https://core.telegram.org/bots/api#answercallbackquery
-        answered = asyncio.create_task(self.sender.call(query.from_user.id, "answerCallbackQuery", query.answer))
-        inbound = inbound_from_button(update)
-        replies = await self.app.dialogue.handle(inbound) if inbound is not None else []
-        await answered
-        if inbound is not None:
-            await self.sender.send_replies(int(inbound.chat_id), replies)
+        with metrics.handling(CHANNEL, "button"):
+            answered = asyncio.create_task(self.sender.call(query.from_user.id, "answerCallbackQuery", query.answer))
+            inbound = inbound_from_button(update)
+            replies = await self.app.dialogue.handle(inbound) if inbound is not None else []
+            await answered
+            if inbound is not None:
+                await self.sender.send_replies(int(inbound.chat_id), replies)
 
     async def on_group_quiz(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/quiz [topic] [n]` in a group: staff start a round of native quiz polls."""
-        await self.group_quizzes.start(update, list(context.args or []))
+        with metrics.handling(CHANNEL, "group_quiz"):
+            await self.group_quizzes.start(update, list(context.args or []))
 
     async def on_poll_answer(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group member answered a quiz poll: score it (once)."""
-        await self.group_quizzes.record_answer(update)
+        with metrics.handling(CHANNEL, "poll_answer"):
+            await self.group_quizzes.record_answer(update)
 
     async def on_inline_query(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """`@bot words` in any chat: the best sourced answers, ready to share."""
         query = update.inline_query
         assert query is not None
-        results = inline_articles(self.app, query.query)
-        await self.sender.call(query.from_user.id, "answerInlineQuery",
-                               lambda: query.answer(results, cache_time=60, is_personal=False))
+        with metrics.handling(CHANNEL, "inline_query"):
+            results = inline_articles(self.app, query.query)
+            await self.sender.call(query.from_user.id, "answerInlineQuery",
+                                   lambda: query.answer(results, cache_time=60, is_personal=False))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything a handler did not expect: logged by kind (no message text), the bot carries on."""
@@ -231,14 +237,15 @@ class TelegramChannel:
             assert self.application.updater is not None
             await self.application.updater.start_polling(
                 poll_interval=0.0, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
-        self._tasks = [asyncio.create_task(self.group_quizzes.run(), name="telegram-group-quizzes"),
-                       asyncio.create_task(self.broadcasts.run(), name="telegram-broadcasts")]
+        self._tasks = [asyncio.create_task(self.group_quizzes.run(), name="telegram-group-quizzes")]
+        self.broadcasts.start()
         log.info("telegram channel running (%s)", "webhook" if self.webhook else "polling")
 
     async def stop(self) -> None:
         """Stop taking updates, finish those in flight, then close the connection pool."""
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
+        await self.broadcasts.stop()   # broadcasts under way settle first
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -18,6 +18,7 @@ from typing import TypeVar
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot import metrics
 from bot.channels.telegram_render import reply_pieces
 from bot.core.messages import Attachment, Reply
 from bot.storage.db import Database
@@ -48,6 +49,7 @@ class Sender:
             try:
                 return await request()
             except RetryAfter as exc:
+                metrics.api_error("telegram", 429)
                 # Telegram's flood control: this chat (only) must wait retry_after seconds.
                 self._hold_chat(chat_id, _seconds(exc.retry_after))
                 waits += 1
@@ -55,15 +57,18 @@ class Sender:
                     log.warning("%s: gave up after %d flood waits", what, waits)
                     return None
             except (BadRequest, Forbidden, InvalidToken) as exc:
+                metrics.api_error("telegram", _status(exc))
                 raise_or_log(what, exc)
                 return None
             except NetworkError as exc:  # also TimedOut and 5xx (the library maps them to NetworkError)
+                metrics.api_error("telegram", "network")
                 if pause is None:
                     log.warning("%s: failed after %d tries: %s", what, attempt + 1, type(exc).__name__)
                     return None
                 log.info("%s: %s, retrying in %.1fs", what, type(exc).__name__, pause)
                 await asyncio.sleep(pause)
             except TelegramError as exc:
+                metrics.api_error("telegram", "other")
                 log.warning("%s: %s", what, type(exc).__name__)
                 return None
         return None
@@ -144,6 +149,13 @@ def _as_photo(file: Attachment) -> bool:
 def raise_or_log(what: str, exc: TelegramError) -> None:
     """A request Telegram refused for good (blocked bot, bad request): log its kind, never the text."""
     log.warning("%s refused: %s: %s", what, type(exc).__name__, str(exc)[:120])
+
+
+def _status(exc: TelegramError) -> int:
+    """The HTTP status python-telegram-bot raised `exc` for (400 bad request, 401 token, 403 blocked)."""
+    if isinstance(exc, InvalidToken):
+        return 401
+    return 403 if isinstance(exc, Forbidden) else 400
 
 
 def _seconds(value: object) -> float:

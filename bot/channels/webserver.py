@@ -1,8 +1,9 @@
-"""The one aiohttp web server: every channel's webhook routes plus `/healthz`.
+"""The one aiohttp web server: every channel's webhook routes plus `/healthz` and `/metrics`.
 
 Channels bring their own routes (`add_routes(web_app)`), so Zalo's `/zalo/oa` and `/zalo/bot`
 plug in beside Telegram's path without touching this module. A channel with a `healthy()`
-coroutine is part of `/healthz`.
+coroutine is part of `/healthz`. `/metrics` is the Prometheus exposition of `bot/metrics.py`.
+Neither is meant for the internet: the TLS proxy forwards only the webhook paths (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot import metrics
 from bot.app import App
+from bot.storage.broadcasts import queue_depth
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ def build_web_app(core: App, channels: Sequence[WebChannel]) -> web.Application:
     application[CORE] = core
     application[CHANNELS] = tuple(channels)
     application.router.add_get("/healthz", healthz)
+    application.router.add_get("/metrics", metrics_view)
     for channel in channels:
         channel.add_routes(application)
     return application
@@ -56,6 +60,29 @@ async def healthz(request: web.Request) -> web.Response:
         checks[_name(channel)] = await _checked(channel)
     ok = all(checks.values())
     return web.json_response({"ok": ok, "checks": checks}, status=200 if ok else 503)
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    """Prometheus text format; the database-held figures (broadcast queue) are read now."""
+    core = request.app[CORE]
+    try:
+        async with core.db.session() as session:
+            depth = await asyncio.wait_for(queue_depth(session), HEALTH_TIMEOUT)
+        for channel in {*depth, *(labels[0] for labels in _queue_channels())}:
+            metrics.BROADCAST_QUEUE.labels(channel).set(depth.get(channel, 0))
+    except Exception:  # noqa: BLE001 - the other metrics are still worth serving
+        log.warning("metrics: broadcast queue depth not read")
+    checked_out = getattr(core.db.engine.pool, "checkedout", None)
+    if callable(checked_out):
+        metrics.DB_POOL_IN_USE.set(checked_out())
+    body, content_type = metrics.render()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+def _queue_channels() -> list[tuple[str, ...]]:
+    """The channels the queue gauge already has (a drained channel must go back to 0, not vanish)."""
+    return [tuple(sample.labels.values()) for family in metrics.BROADCAST_QUEUE.collect()
+            for sample in family.samples if sample.labels]
 
 
 async def _checked(channel: WebChannel) -> bool:

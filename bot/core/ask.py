@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import metrics
 from bot.core.answers import answer_reply, match_reply, no_answer_reply, short, topic_choices
 from bot.core.dialogue import Handler, Routes, Turn, change_language
 from bot.core.messages import Choice, Reply
@@ -37,6 +38,7 @@ class AskFeature:
         """Answer a free-text question, suggest close ones, or say kindly that we don't know."""
         matcher = self.knowledge.matcher
         match = matcher.match(text)
+        metrics.qa_outcome(match.outcome)
         log_id = None
         if match.outcome not in ("empty", "smalltalk"):
             log_id = await log_question(
