@@ -8,6 +8,7 @@ can take any message, and a redelivered event (same platform id) has no second e
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -20,12 +21,15 @@ from bot.core.messages import Choice, Inbound, Reply
 from bot.core.texts import t
 from bot.storage.db import Database
 from bot.storage.events import claim_event
+from bot.storage.faults import alert_admins, db_fault
 from bot.storage.models import User, UserState
 from bot.storage.users import CHOICES_KEPT, load_user_and_state, save_choices, set_language, stored_choices
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+CONNECTION_RETRIES = 1          # a message that lost its database connection is tried once more
+CONNECTION_RETRY_PAUSE = 0.5
 _COMMAND_RE = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -78,19 +82,33 @@ class Dialogue:
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message exactly once; never raises for a user's input."""
-        try:
-            # One short read-write transaction per message (on SQLite, queued in-process rather
-            # than sleeping in SQLite's busy handler). It commits before any reply goes out.
-            async with self.db.writer() as session:
-                if inbound.event_id and not await claim_event(session, channel=inbound.channel, event_id=inbound.event_id):
-                    log.info("duplicate event dropped channel=%s", inbound.channel)
-                    return []
-                replies = await self._handle_in(session, inbound)
-                await session.commit()
-                return replies
-        except SQLAlchemyError as exc:
-            log.error("database error while handling a message: %s", type(exc).__name__)
-            return [Reply(t("busy", inbound.language if inbound.language == "en" else "vi"), kind="error")]
+        inbound = sanitized(inbound)
+        for attempt in range(1 + CONNECTION_RETRIES):
+            try:
+                # One short read-write transaction per message (on SQLite, queued in-process rather
+                # than sleeping in SQLite's busy handler). It commits before any reply goes out.
+                async with self.db.writer() as session:
+                    if inbound.event_id and not await claim_event(session, channel=inbound.channel,
+                                                                  event_id=inbound.event_id):
+                        log.info("duplicate event dropped channel=%s", inbound.channel)
+                        return []
+                    replies = await self._handle_in(session, inbound)
+                    await session.commit()
+                    return replies
+            except (SQLAlchemyError, OSError) as exc:
+                # A lost connection (a database restart) is tried once more on a fresh one: the
+                # transaction rolled back, and the event id keeps a commit that did land from
+                # counting twice. Anything else gets a polite reply and an alert for the admins.
+                kind = db_fault(exc)
+                if kind == "connection" and attempt < CONNECTION_RETRIES:
+                    log.warning("database connection lost while handling a message (%s); trying again",
+                                type(exc).__name__)
+                    await asyncio.sleep(CONNECTION_RETRY_PAUSE)
+                    continue
+                alert_admins(kind, exc, "handling a message")
+                key = "storage_full" if kind in ("disk_full", "read_only") else "busy"
+                return [Reply(t(key, inbound.language if inbound.language == "en" else "vi"), kind="error")]
+        return []  # not reached: the last attempt returns
 
     async def _handle_in(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
         lang_hint = "en" if (inbound.language or "").startswith("en") else "vi"
@@ -135,6 +153,23 @@ class Dialogue:
         if handler is None:
             return [Reply(t("stale", turn.lang), kind="error")]
         return await handler(turn, rest)
+
+
+def sanitized(inbound: Inbound) -> Inbound:
+    """The message without NUL characters and unpaired surrogates: PostgreSQL refuses NUL in text,
+    and an unpaired surrogate (valid in JSON, not in UTF-8) cannot be stored anywhere."""
+    fields = (inbound.text, inbound.payload, inbound.user_id, inbound.chat_id)
+    if all(v is None or _clean(v) == v for v in fields):
+        return inbound
+    return replace(inbound, text=_clean(inbound.text), user_id=_clean(inbound.user_id), chat_id=_clean(inbound.chat_id),
+                   payload=None if inbound.payload is None else _clean(inbound.payload))
+
+
+def _clean(value: str) -> str:
+    if value.isascii() and "\x00" not in value:
+        return value
+    value = value.replace("\x00", "")
+    return value.encode("utf-8", "replace").decode("utf-8") if any("\ud800" <= ch <= "\udfff" for ch in value) else value
 
 
 def is_admin(admins: frozenset[str], inbound: Inbound) -> bool:

@@ -63,6 +63,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "en": "I don't know that command. Type /help for the list."},
     "busy": {"vi": "Hệ thống đang bận, bạn thử lại sau ít phút nhé. Dữ liệu của bạn không bị mất.",
              "en": "The system is busy, please try again in a minute. Nothing you sent was lost."},
+    "storage_full": {"vi": "Hệ thống tạm thời không lưu được dữ liệu nên chưa nhận tin này. Ban quản trị đã được báo; "
+                           "bạn thử lại sau ít phút nhé. Những gì bạn gửi trước đó vẫn còn nguyên.",
+                     "en": "The system cannot save anything right now, so this message was not taken. The admins have "
+                           "been alerted; please try again in a few minutes. Everything you sent before is safe."},
     "too_fast": {"vi": "Bạn gửi hơi nhanh, chờ vài giây rồi gửi tiếp nhé.",
                  "en": "You're sending messages too fast; wait a few seconds, please."},
 }
