@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot import metrics
 from bot.app import App
 from bot.channels.inflight import Inflight
 from bot.channels.zalo_render import OA_MAX_BUTTONS, oa_messages, typed_pick
@@ -187,9 +188,13 @@ class OAClient:
                     return None
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            metrics.api_error(CHANNEL, "network")
             log.warning("zalo_oa: send failed: %s", type(exc).__name__)
             return None
-        return int(answer.get("error", -1)) if isinstance(answer, dict) else None
+        error = int(answer.get("error", -1)) if isinstance(answer, dict) else None
+        if error != 0:
+            metrics.api_error(CHANNEL, "invalid" if error is None else error)
+        return error
 
 
 class ZaloOAChannel:
@@ -253,8 +258,10 @@ class ZaloOAChannel:
         inbound = await self.translate(event)
         if inbound is None:
             return
-        replies = await self.app.dialogue.handle(inbound)
-        await self.send_replies(inbound.user_id, replies)
+        kind = "button" if inbound.payload else metrics.message_kind(inbound.text)
+        with metrics.handling(CHANNEL, kind):
+            replies = await self.app.dialogue.handle(inbound)
+            await self.send_replies(inbound.user_id, replies)
 
     async def translate(self, event: dict[str, Any]) -> Inbound | None:
         """The core's view of a user's event, or None for events we ignore."""
