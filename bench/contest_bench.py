@@ -54,13 +54,16 @@ class Figures:
     latencies: list[float]
     lost: int
     doubled: int
+    cpu: float = 0.0     # this process's CPU seconds (all threads) while answering
+
 
     def line(self, name: str) -> str:
         ordered = sorted(self.latencies)
         p50 = ordered[len(ordered) // 2] * 1000
         p99 = ordered[int(len(ordered) * 0.99)] * 1000
         return (f"{name:<28} {self.answers / self.seconds:8.0f} answers/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   "
-                f"lost {self.lost}   double-counted {self.doubled}   ({self.answers} answers in {self.seconds:.1f} s)")
+                f"lost {self.lost}   double-counted {self.doubled}   CPU {self.cpu / self.answers * 1e6:4.0f} µs/answer   "
+                f"({self.answers} answers in {self.seconds:.1f} s)")
 
 
 def percentile_text(values: list[float]) -> str:
@@ -151,9 +154,11 @@ async def run_backend(url: str, bank: QuizBank, people: int, n_answers: int, con
                 options = [rng.randrange(4) for _ in range(n_answers)]
                 expected[attempt_id] = sum(o == q.correct for o, q in zip(options, view.snapshot.questions, strict=True))
                 plan.append((attempt_id, view.user_id, options))
+        cpu = time.process_time()
         latencies, seconds = await drive(db, plan, concurrency)
+        cpu = time.process_time() - cpu
         lost, doubled = await check(db, expected, n_answers)
-        return Figures(len(latencies), seconds, latencies, lost, doubled)
+        return Figures(len(latencies), seconds, latencies, lost, doubled, cpu)
     finally:
         await db.close()
 
@@ -190,12 +195,12 @@ async def dialogue_run(url: str, people: int, n_answers: int, concurrency: int) 
             while not queue.empty():
                 await person(queue.get_nowait())
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         lost, doubled = await check(app.db, expected, n_answers)
         return (f"{len(latencies) / seconds:8.0f} answers/s   {percentile_text(latencies)}   lost {lost}   "
-                f"double-counted {doubled}   ({len(latencies)} answers)")
+                f"double-counted {doubled}   CPU {cpu / len(latencies) * 1e6:4.0f} µs/answer   ({len(latencies)} answers)")
     finally:
         await app.close()
 
