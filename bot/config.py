@@ -65,6 +65,9 @@ class Settings:
     flood_messages: int = 20                     # per user per `flood_seconds`; 0 turns flood control off
     flood_seconds: float = 10.0
     retention_days: int = 365                    # personal fields of contests closed longer ago are purged
+    # The broadcasts outbox (results, reminders, time-up notices), every channel's drain
+    broadcast_max_attempts: int = 5              # tries per message before it is given up
+    broadcast_retry_seconds: float = 30.0        # pause after a failed try
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -97,6 +100,8 @@ class Settings:
             flood_messages=int(env.get("FLOOD_MESSAGES") or 20),
             flood_seconds=float(env.get("FLOOD_SECONDS") or 10),
             retention_days=int(env.get("RETENTION_DAYS") or 365),
+            broadcast_max_attempts=int(env.get("BROADCAST_MAX_ATTEMPTS") or 5),
+            broadcast_retry_seconds=float(env.get("BROADCAST_RETRY_SECONDS") or 30),
         )
 
     @property

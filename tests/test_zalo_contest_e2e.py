@@ -9,6 +9,7 @@ the two Zalo students' school and the Telegram student's school are combined fro
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -162,7 +163,13 @@ async def test_contest_across_zalo_oa_zalo_bot_and_telegram(db_url: str, tmp_pat
 
             assert "Đã đóng" in await admin.say(f"/dongcuocthi {code}", "Đã đóng")
             summary = await admin.say(f"/ketquacuocthi {code}", "người dự thi")
+            # Closing queues each participant's result; every channel's drain sends it, once.
+            assert "10/10 câu, xếp hạng 1/3" in await wait_until(an.texts, "vòng 1 đã kết thúc")
+            assert "9/10 câu, xếp hạng 2/3" in await wait_until(binh.texts, "vòng 1 đã kết thúc")
+            assert "7/10 câu, xếp hạng 3/3" in await wait_until(chi.texts, "vòng 1 đã kết thúc")
+            await asyncio.sleep(2.5)                                           # another drain pass: no resend
         assert oa.rejected == []
+        assert [len([t for t in user.texts() if "vòng 1 đã kết thúc" in t]) for user in (an, binh, chi)] == [1, 1, 1]
     assert "3 người dự thi" in summary
     # Units combine every channel: An (Zalo OA) and Binh (Zalo Bot) in truong-a, Chi (Telegram) in truong-b.
     assert "Trường THPT Hòa Bình: 2 · 20.0% · TB 9.5" in summary, summary

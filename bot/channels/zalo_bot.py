@@ -18,8 +18,9 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import App
+from bot.channels.broadcast_drain import BroadcastDrainer, DrainLimits
 from bot.channels.inflight import Inflight
-from bot.channels.zalo_render import plain_texts, typed_pick
+from bot.channels.zalo_render import plain_texts, split_text, typed_pick
 from bot.config import Settings
 from bot.core.messages import Inbound, Reply
 from bot.storage.users import last_choices
@@ -31,6 +32,9 @@ WEBHOOK_PATH = "/zalo/bot"
 POLL_TIMEOUT = 30          # seconds the server may hold an idle getUpdates
 MIN_POLL_INTERVAL = 1.0    # the platform asks for at most about one poll per second
 MAX_BACKOFF = 60.0
+# Broadcasts (results, reminders, time-up notices) go out with sendMessage, paced by the drain;
+# the platform publishes no rate, only a 429 "Quota exceeded" (sendMessage backs off on it).
+BROADCASTS_PER_SECOND = 10
 # A send that fails in transit (network error, timeout, HTTP 5xx) or over quota (429) is tried
 # again after these pauses (429's retry_after wins when given); a refusal (400, 403) is not.
 SEND_BACKOFF = (1.0, 2.0, 4.0)
@@ -90,6 +94,7 @@ class ZaloBotChannel:
         self._http: aiohttp.ClientSession | None = None
         self._api: ZaloBotAPI | None = None
         self._poller: asyncio.Task[None] | None = None
+        self.broadcasts: BroadcastDrainer | None = None
 
     @property
     def api(self) -> ZaloBotAPI:
@@ -106,6 +111,9 @@ class ZaloBotChannel:
         self._http = aiohttp.ClientSession(trust_env=True)
         assert self.settings.zalo_bot_token
         self._api = ZaloBotAPI(self._http, self.settings.zalo_bot_api_base_url, self.settings.zalo_bot_token)
+        self.broadcasts = BroadcastDrainer(self.app.db, CHANNEL, self.send_text, split_text,
+                                           DrainLimits.from_settings(self.settings, per_second=BROADCASTS_PER_SECOND))
+        self.broadcasts.start()
         if self.webhook_secret:
             log.info("zalo_bot: webhook mode at %s (register it once with setWebhook)", WEBHOOK_PATH)
             return
@@ -114,7 +122,9 @@ class ZaloBotChannel:
         log.info("zalo_bot: polling")
 
     async def stop(self) -> None:
-        """Stop polling, finish the events in progress, close the HTTP session."""
+        """Settle the broadcasts under way, stop polling, finish the events in progress, close the HTTP session."""
+        if self.broadcasts is not None:
+            await self.broadcasts.stop()
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)

@@ -20,8 +20,9 @@ from aiohttp import web
 
 from bot import metrics
 from bot.app import App
+from bot.channels.broadcast_drain import BroadcastDrainer, DrainLimits
 from bot.channels.inflight import Inflight
-from bot.channels.zalo_render import OA_MAX_BUTTONS, oa_messages, typed_pick
+from bot.channels.zalo_render import OA_MAX_BUTTONS, oa_messages, split_text, typed_pick
 from bot.config import Settings
 from bot.core.messages import Inbound, Reply
 from bot.storage.users import last_choices
@@ -33,6 +34,11 @@ CHANNEL = "zalo_oa"
 WEBHOOK_PATH = "/zalo/oa"
 TOKEN_EXPIRED = -216
 REFRESH_COOLDOWN = 60.0  # seconds between refresh attempts after one failed
+# Broadcasts (results, reminders, time-up notices) go out through `message/cs` too, so the OA
+# may refuse one to a user who has not written within its window (e.g. -213, -230): the drain
+# records the refusal and tries again a few times, then gives the message up. Zalo publishes no
+# per-second rate for the OA; this stays well under what replies already do.
+BROADCASTS_PER_SECOND = 10
 # A signed event older than this is a replay, not a retry (Zalo retries within minutes): ignored.
 # It is well inside the 7 days event ids are remembered, so no replay ever has a second effect.
 MAX_EVENT_AGE = 24 * 3600.0
@@ -211,6 +217,7 @@ class ZaloOAChannel:
         self.inflight = Inflight(CHANNEL)
         self._http: aiohttp.ClientSession | None = None
         self.client: OAClient | None = None
+        self.broadcasts: BroadcastDrainer | None = None
 
     def add_routes(self, web_app: web.Application) -> None:
         """Serve the webhook at /zalo/oa on the shared server."""
@@ -222,6 +229,9 @@ class ZaloOAChannel:
         tokens = OATokens(self.app, self._http, self.settings)
         await tokens.load()
         self.client = OAClient(self._http, self.settings, tokens)
+        self.broadcasts = BroadcastDrainer(self.app.db, CHANNEL, self._send_broadcast, split_text,
+                                           DrainLimits.from_settings(self.settings, per_second=BROADCASTS_PER_SECOND))
+        self.broadcasts.start()
         log.info("zalo_oa: webhook ready at %s", WEBHOOK_PATH)
 
     async def healthy(self) -> bool:
@@ -229,7 +239,9 @@ class ZaloOAChannel:
         return self.client is not None
 
     async def stop(self) -> None:
-        """Finish the events in progress, then close the HTTP session."""
+        """Settle the broadcasts under way, finish the events in progress, then close the HTTP session."""
+        if self.broadcasts is not None:
+            await self.broadcasts.stop()
         await self.inflight.drain()
         if self._http is not None:
             await self._http.close()
@@ -293,6 +305,10 @@ class ZaloOAChannel:
         if text in payloads:
             return text
         return typed_pick(text, payloads) if len(payloads) > OA_MAX_BUTTONS else None
+
+    async def _send_broadcast(self, user_id: str, text: str) -> bool:
+        """One part of a queued broadcast (≤ 2,000 characters), as a plain `message/cs` text."""
+        return self.client is not None and await self.client.send(user_id, {"text": text})
 
     async def send_replies(self, user_id: str, replies: list[Reply]) -> None:
         """Send the replies in order; a part that fails is logged and the rest still go out."""

@@ -302,17 +302,6 @@ class TelegramQuizAnswer(SQLModel, table=True):
     answered: datetime = Field(default_factory=utcnow, sa_column=_time_column())
 
 
-class TelegramBroadcastClaim(SQLModel, table=True):
-    """One process's claim on a `broadcasts` row, so every row goes out once across processes."""
-
-    __tablename__ = "telegram_broadcast_claims"
-
-    broadcast_id: int = Field(primary_key=True, foreign_key="broadcasts.id")
-    chat_id: str = Field(max_length=64, index=True)
-    state: str = Field(default="sending", max_length=8)              # sending | sent | failed
-    claimed: datetime = Field(default_factory=utcnow, sa_column=_time_column(index=True))
-
-
 # ---------------------------------------------------------------------------------------------
 # Zalo (issue 6). The OA's OAuth token pair: the refresh token is single-use, so the pair is
 # replaced in one UPDATE (one transaction) or the bot is locked out of the OA.

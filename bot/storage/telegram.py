@@ -1,20 +1,18 @@
-"""Data access for the Telegram channel: edit keys, group quizzes, broadcast claims.
+"""Data access for the Telegram channel: edit keys, group quizzes (broadcast claims: storage/broadcasts.py).
 
 Kept in the database, not in memory, because several bot processes may serve one webhook.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.storage.models import (
-    Broadcast,
     StaffRole,
-    TelegramBroadcastClaim,
     TelegramGroupQuiz,
     TelegramMessage,
     TelegramQuizAnswer,
@@ -113,55 +111,3 @@ async def leaderboard(session: AsyncSession, *, quiz_id: int, limit: int = 10) -
         .order_by(score.desc(), func.max(col(answer.answered)))
         .limit(limit))
     return [(str(name), int(points or 0)) for name, points, _ in rows.all()]
-
-
-# --- broadcasts ----------------------------------------------------------------------------------
-
-CLAIM_LEASE = timedelta(minutes=5)
-
-
-async def pending_broadcasts(session: AsyncSession, *, limit: int = 200) -> list[Broadcast]:
-    """Unsent Telegram broadcasts nobody holds (a claim older than the lease is a crashed sender's)."""
-    stale = utcnow() - CLAIM_LEASE
-    rows = await session.execute(
-        select(Broadcast)
-        .outerjoin(TelegramBroadcastClaim, col(TelegramBroadcastClaim.broadcast_id) == col(Broadcast.id))
-        .where(col(Broadcast.channel) == "telegram", col(Broadcast.sent_at).is_(None),
-               or_(col(TelegramBroadcastClaim.broadcast_id).is_(None),
-                   and_(col(TelegramBroadcastClaim.state) == "sending", col(TelegramBroadcastClaim.claimed) < stale)))
-        .order_by(col(Broadcast.id)).limit(limit))
-    return list(rows.scalars())
-
-
-async def claim_broadcast(session: AsyncSession, *, broadcast: Broadcast) -> bool:
-    """Hold one row for sending; False when another process holds it."""
-    assert broadcast.id is not None
-    stale = utcnow() - CLAIM_LEASE
-    await session.execute(delete(TelegramBroadcastClaim).where(
-        col(TelegramBroadcastClaim.broadcast_id) == broadcast.id, col(TelegramBroadcastClaim.state) == "sending",
-        col(TelegramBroadcastClaim.claimed) < stale))
-    result = await session.execute(insert_ignore(session, TelegramBroadcastClaim, {
-        "broadcast_id": broadcast.id, "chat_id": broadcast.chat_id, "state": "sending", "claimed": utcnow()}))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def recent_sends(session: AsyncSession, *, chat_id: str, since: datetime) -> int:
-    """How many broadcasts this chat got since `since` (the per-group limit holds across restarts)."""
-    row = await session.execute(select(func.count()).select_from(TelegramBroadcastClaim).where(
-        col(TelegramBroadcastClaim.chat_id) == chat_id, col(TelegramBroadcastClaim.claimed) >= since))
-    return int(row.scalar_one())
-
-
-async def settle_broadcast(session: AsyncSession, *, broadcast_id: int, outcome: str) -> None:
-    """`sent`: stamp the row; `failed`: give up on it; `retry`: release the claim for later."""
-    if outcome == "retry":
-        await session.execute(delete(TelegramBroadcastClaim).where(col(TelegramBroadcastClaim.broadcast_id) == broadcast_id))
-        await session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast_id)
-                              .values(attempts=Broadcast.attempts + 1))  # type: ignore[operator]
-        return
-    await session.execute(update(TelegramBroadcastClaim).where(col(TelegramBroadcastClaim.broadcast_id) == broadcast_id)
-                          .values(state=outcome))
-    values: dict[str, object] = {"attempts": Broadcast.attempts + 1}  # type: ignore[operator]
-    if outcome == "sent":
-        values["sent_at"] = utcnow()
-    await session.execute(update(Broadcast).where(col(Broadcast.id) == broadcast_id).values(**values))

@@ -3,8 +3,10 @@
 Shaped as ../shared/reference/zalo.md §2 says: JSON bodies, the `{"ok","result"}` envelope with
 the HTTP status equal to `error_code` on failure, `getUpdates` returning ONE event (no
 offset) or HTTP 408 after an idle long poll, consumed events that can come back, 429 "Quota
-exceeded" without `retry_after`, and `sendMessage` refusing texts over 2,000 characters. It
-records every call and can POST an update to the bot's webhook. Nothing here knows about rightsbot.
+exceeded" without `retry_after`, `sendMessage` refusing texts over 2,000 characters and, on
+demand, refusing one chat outright (`refuse`: HTTP 403, as for a user who blocked the bot; the
+exact code is not in our reference). It records every call and can POST an update to the bot's
+webhook. Nothing here knows about rightsbot.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class FakeZaloBot:
         self.webhook_url = ""
         self.webhook_secret = ""
         self.quota: dict[str, int] = {}         # method -> how many next calls answer 429
+        self.refused: set[str] = set()           # chat ids sendMessage refuses (403)
         self._queue: asyncio.Queue[Json] = asyncio.Queue()
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
@@ -106,6 +109,10 @@ class FakeZaloBot:
     def exceed_quota(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` answer 429 "Quota exceeded" (no retry_after, as Zalo does)."""
         self.quota[method] = times
+
+    def refuse(self, chat_id: str) -> None:
+        """Every sendMessage to this chat answers 403 from now on."""
+        self.refused.add(chat_id)
 
     def calls_to(self, method: str, status: int | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (status is None or c.status == status)]
@@ -185,6 +192,8 @@ class FakeZaloBot:
             return _error(400, "Bad Request: chat_id is required")
         if not isinstance(text, str) or not 1 <= len(text) <= 2000:
             return _error(400, "Bad Request: text must be 1-2000 characters")
+        if params["chat_id"] in self.refused:
+            return _error(403, "Forbidden: the user has blocked the bot")
         return _ok({"message_id": secrets.token_hex(10), "date": int(time.time() * 1000)})
 
     async def api_sendChatAction(self, _params: Json) -> web.Response:

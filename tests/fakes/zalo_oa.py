@@ -4,6 +4,8 @@ A real aiohttp server on 127.0.0.1 (one method per endpoint, JSON shaped as in
 ../shared/reference/zalo.md §1):
 - `POST /v3.0/oa/message/cs` checks the `access_token` header (-216 when expired or unknown)
   and the message (-210 for a text over 2,000 characters, more than 5 buttons, a numeric id);
+  with `window` set it also refuses (-230) a user who has not written within that many seconds,
+  as the OA does outside its free-form window (integrators report -213 and -230 for it);
 - `POST /v4/oa/access_token` refreshes: `secret_key` header, form body, and the refresh token is
   single-use (a used one is refused, as Zalo does);
 - `deliver()` plays Zalo: it signs an event (SHA-256 of app_id + body + timestamp + OA secret key)
@@ -56,6 +58,8 @@ class FakeZaloOA:
         self.rejected: list[Json] = []           # sends refused with an error, with the reason
         self.refreshes: list[Json] = []          # the refresh requests received (form fields)
         self.webhook_statuses: list[int] = []
+        self.window: float | None = None          # seconds a user's last message opens messaging for
+        self.last_wrote: dict[str, float] = {}    # user id -> when deliver() last carried their event
         self.on_sent: Callable[[Sent], None] | None = None   # e.g. a benchmark timing replies
         self._issued = itertools.count(1)
         self._msg_ids = itertools.count(1)
@@ -136,6 +140,9 @@ class FakeZaloOA:
     async def deliver(self, url: str, event: Json, *, signature: str | None = None, sign: bool = True) -> int:
         """POST a signed event to the bot's webhook like Zalo does; returns the HTTP status."""
         assert self._client is not None
+        sender = event.get("sender", {}).get("id")
+        if sender and str(event.get("event_name", "")).startswith("user_send_"):
+            self.last_wrote[str(sender)] = time.monotonic()
         raw = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         if sign:
@@ -156,6 +163,8 @@ class FakeZaloOA:
         problem = _check_message(body)
         if problem is not None:
             return self._error(body, *problem)
+        if self.window is not None and not self._in_window(body["recipient"]["user_id"]):
+            return self._error(body, -230, "User has not interacted with the OA in the past 7 days")
         message = body["message"]
         buttons = message.get("attachment", {}).get("payload", {}).get("buttons", [])
         sent = Sent(body["recipient"]["user_id"], message["text"],
@@ -167,6 +176,14 @@ class FakeZaloOA:
             self.on_sent(sent)
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"message_id": f"{next(self._msg_ids):032x}", "user_id": sent.user_id}})
+
+    def _in_window(self, user_id: str) -> bool:
+        wrote = self.last_wrote.get(user_id)
+        return wrote is not None and self.window is not None and time.monotonic() - wrote <= self.window
+
+    def refused_to(self, user_id: str) -> list[int]:
+        """The error codes of the sends to a user that were refused, in order."""
+        return [r["error"] for r in self.rejected if r["body"].get("recipient", {}).get("user_id") == user_id]
 
     def _error(self, body: Json, code: int, message: str) -> web.Response:
         self.rejected.append({"error": code, "body": body})
