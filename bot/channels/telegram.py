@@ -246,7 +246,6 @@ class TelegramChannel:
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         await self.broadcasts.stop()   # broadcasts under way settle first
-        await self.broadcasts.stop()   # broadcasts under way settle first
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
