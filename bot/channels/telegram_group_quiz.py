@@ -208,7 +208,7 @@ def parse_quiz_args(args: list[str], bank: QuizBank) -> tuple[str | None, int]:
     topic: str | None = None
     n = DEFAULT_QUESTIONS
     for arg in args:
-        if arg.isdigit():
+        if arg.isdecimal():
             n = max(1, min(MAX_QUESTIONS, int(arg)))
         elif arg.lower() in bank.topics:
             topic = arg.lower()

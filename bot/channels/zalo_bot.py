@@ -201,7 +201,7 @@ class ZaloBotChannel:
 
     async def _with_pick(self, inbound: Inbound) -> Inbound:
         """A typed number picks from the numbered list we showed (there are no buttons here)."""
-        if not inbound.text.strip().isdigit():
+        if not inbound.text.strip().isdecimal():
             return inbound
         async with self.app.db.session() as session:
             payloads = await last_choices(session, platform=CHANNEL, platform_user_id=inbound.user_id)

@@ -51,7 +51,7 @@ def typed_pick(text: str, payloads: list[str]) -> str | None:
     its say; those read "2" as a search or an answer. Here the number means what our list showed.
     """
     text = text.strip()
-    if text.isdigit() and len(text) <= 3 and 1 <= int(text) <= len(payloads):
+    if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(payloads):
         return payloads[int(text) - 1]
     return None
 

@@ -116,7 +116,7 @@ class AnswerFeature:
 
     async def _prediction(self, turn: Turn, attempt: AttemptView, text: str, now: datetime) -> list[Reply]:
         digits = text.replace(".", "").replace(",", "").replace(" ", "")
-        if not digits.isdigit() or len(digits) > 9:
+        if not digits.isdecimal() or len(digits) > 9:
             return [Reply(qt("predict_number", turn.lang), kind="error")]
         outcome = await submit_prediction(turn.session, attempt_id=attempt.id, user_id=turn.user_id,
                                           value=int(digits), now=now)

@@ -66,7 +66,7 @@ class AskFeature:
         topic = kb.topics.get(topic_id)
         if topic is None:
             return [Reply(t("stale", turn.lang), kind="error")]
-        page = int(page_text) if page_text.isdigit() else 0
+        page = int(page_text) if page_text.isdecimal() else 0
         entries = kb.in_topic(topic_id)
         shown = entries[page * TOPIC_PAGE : (page + 1) * TOPIC_PAGE]
         choices = [Choice(short(e.title(turn.lang)), f"e:{e.id}") for e in shown]
@@ -87,7 +87,7 @@ class AskFeature:
     async def feedback(self, turn: Turn, arg: str) -> list[Reply]:
         """👍/👎 on an answer; a forged or repeated press changes nothing."""
         log_text, _, vote = arg.partition(":")
-        if not log_text.isdigit() or vote not in ("u", "d"):
+        if not log_text.isdecimal() or vote not in ("u", "d"):
             return [Reply(t("stale", turn.lang), kind="error")]
         stored = await record_feedback(turn.session, log_id=int(log_text), rating=1 if vote == "u" else -1)
         if stored is None:

@@ -111,7 +111,7 @@ class ContestFeature:
 
     async def edit_registration(self, turn: Turn, rest: str) -> list[Reply]:
         """Declare again, only before the first attempt."""
-        contest = await get_contest(turn.session, int(rest)) if rest.isdigit() and len(rest) < 12 else None
+        contest = await get_contest(turn.session, int(rest)) if rest.isdecimal() and len(rest) < 12 else None
         registration = await find_registration(turn.session, contest_id=contest.id, user_id=turn.user_id) if contest else None
         if contest is None or registration is None or registration.id is None:
             return [Reply(qt("not_your_button", turn.lang), kind="error")]
@@ -153,7 +153,7 @@ class ContestFeature:
         """The next page of matching units."""
         form = _form(turn)
         contest = await get_contest(turn.session, int(form.get("c") or 0)) if form else None
-        if form is None or contest is None or form.get("s") != "unit" or not rest.isdigit() or len(rest) > 4:
+        if form is None or contest is None or form.get("s") != "unit" or not rest.isdecimal() or len(rest) > 4:
             return [Reply(qt("not_your_button", turn.lang), kind="error")]
         return await self._unit_choices(turn, contest, form, int(rest))
 
@@ -197,7 +197,7 @@ class ContestFeature:
 
     async def start(self, turn: Turn, rest: str) -> list[Reply]:
         """Start (or resume) the attempt: the timer starts now, on the server."""
-        contest = await get_contest(turn.session, int(rest)) if rest.isdigit() and len(rest) < 12 else None
+        contest = await get_contest(turn.session, int(rest)) if rest.isdecimal() and len(rest) < 12 else None
         registration = await find_registration(turn.session, contest_id=contest.id, user_id=turn.user_id) if contest else None
         if contest is None or registration is None or registration.id is None:
             return [Reply(qt("not_your_button", turn.lang), kind="error")]
@@ -298,7 +298,7 @@ def _check_field(field: str, text: str, this_year: int) -> Any:
         name = " ".join(text.split())
         return name if 2 <= len(name) <= 120 and not any(ch.isdigit() for ch in name) else None
     if field == "birth_year":
-        return int(text) if text.isdigit() and this_year - 100 <= int(text) <= this_year - 5 else None
+        return int(text) if text.isdecimal() and this_year - 100 <= int(text) <= this_year - 5 else None
     if field == "class":
         value = " ".join(text.split())
         return value if 1 <= len(value) <= 32 else None

@@ -47,7 +47,7 @@ class CurationFeature:
         """The most frequent unanswered or 👎-rated questions, each with a ➕ button."""
         if not turn.is_admin:
             return [Reply(rt("admins_only", turn.lang), kind="error")]
-        days = int(arg) if arg.strip().isdigit() and 0 < int(arg) <= 3650 else GAP_DAYS
+        days = int(arg) if arg.strip().isdecimal() and 0 < int(arg) <= 3650 else GAP_DAYS
         logged = await logged_gaps(turn.session, since=self.clock() - timedelta(days=days))
         groups = group_questions(logged, self.knowledge.matcher)[:GAPS_SHOWN]
         if not groups:
@@ -100,7 +100,7 @@ class CurationFeature:
         return [Reply(reload_text(result, turn.lang), kind="info" if result.ok else "error")]
 
     async def _logged(self, turn: Turn, log_text: str) -> QuestionLog | None:
-        if not log_text.isdigit():
+        if not log_text.isdecimal():
             return None
         row = await turn.session.get(QuestionLog, int(log_text))
         if row is None or not row.question or row.question.startswith("["):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
@@ -108,6 +109,11 @@ class Dialogue:
                 alert_admins(kind, exc, "handling a message")
                 key = "storage_full" if kind in ("disk_full", "read_only") else "busy"
                 return [Reply(t(key, inbound.language if inbound.language == "en" else "vi"), kind="error")]
+            except Exception as exc:  # noqa: BLE001 - a bug met by one message must not take the channel down
+                # The frames, not the message: it may quote what the user typed.
+                log.error("BUG: handling a message failed (%s), rolled back\n%s", type(exc).__name__,
+                          "".join(traceback.format_tb(exc.__traceback__)))
+                return [Reply(t("busy", inbound.language if inbound.language == "en" else "vi"), kind="error")]
         return []  # not reached: the last attempt returns
 
     async def _handle_in(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
@@ -181,7 +187,7 @@ def is_admin(admins: frozenset[str], inbound: Inbound) -> bool:
 
 def _typed_choice(text: str, payloads: list[str]) -> str | None:
     """A typed number picks one of the last numbered choices (channels without buttons)."""
-    if text.isdigit() and 1 <= int(text) <= len(payloads):
+    if text.isdecimal() and 1 <= int(text) <= len(payloads):
         return payloads[int(text) - 1]
     return None
 

@@ -42,7 +42,7 @@ class PracticeFeature:
 
     async def retry_missed(self, turn: Turn, rest: str) -> list[Reply]:
         """Practise again the questions missed in one of your own practice runs."""
-        attempt = await load_attempt(turn.session, int(rest)) if rest.isdigit() and len(rest) < 12 else None
+        attempt = await load_attempt(turn.session, int(rest)) if rest.isdecimal() and len(rest) < 12 else None
         if attempt is None or attempt.user_id != turn.user_id or attempt.mode != "practice":
             return [Reply(qt("not_your_button", turn.lang), kind="error")]
         answers = await answered_options(turn.session, attempt.id)

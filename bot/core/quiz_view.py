@@ -46,7 +46,7 @@ def answer_payload(attempt_id: int, question_no: int, option: int) -> str:
 
 def parse_answer_payload(rest: str) -> tuple[int, int, int] | None:
     parts = rest.split(":")
-    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 12 for p in parts):
+    if len(parts) != 3 or not all(p.isdecimal() and len(p) <= 12 for p in parts):
         return None
     return int(parts[0]), int(parts[1]), int(parts[2])
 
@@ -57,7 +57,7 @@ def typed_option(text: str, question: ShownQuestion, lang: str) -> int | None:
     match = _TYPED_RE.match(folded)
     if match:
         key = match.group(1)
-        return int(key) - 1 if key.isdigit() else LETTERS.index(key.upper())
+        return int(key) - 1 if key.isdecimal() else LETTERS.index(key.upper())
     for options in (question.options, question.wording(lang)[1]):
         for i, option in enumerate(options):
             if folded and folded == " ".join(fold(option).split()):

@@ -99,7 +99,7 @@ class ReportsFeature:
         parts = arg.split()
         now = self.clock()
         year = now.astimezone(LOCAL).year
-        if parts and parts[0].isdigit() and 2000 <= int(parts[0]) <= year:
+        if parts and parts[0].isdecimal() and 2000 <= int(parts[0]) <= year:
             year = int(parts.pop(0))
         organiser = parts.pop(0) if parts else None
         if parts or (organiser is not None and organiser not in self.bank.units):
