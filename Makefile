@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/contest_bench.py
 	$(BIN)/python bench/zalo_bench.py
 	$(BIN)/python bench/telegram_bench.py
+	$(BIN)/python bench/peak_load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
