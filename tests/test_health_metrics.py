@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot import metrics
 from bot.app import App, build_app
 from bot.channels.webserver import build_web_app
+from bot.core.messages import Inbound
 from bot.storage.broadcasts import Outgoing, enqueue_broadcast
 from bot.storage.db import Database
 from tests.conftest import TEST_KNOWLEDGE, make_settings
@@ -95,6 +96,14 @@ def test_hooks_keep_labels_to_small_vocabularies() -> None:
     metrics.answer_recorded("some-user-typed-thing")
     assert _sample("rightsbot_answers_recorded_total", mode="some-user-typed-thing") is None
     assert metrics.message_kind("/thi ABC") == "command" and metrics.message_kind("quyền trẻ em") == "text"
+
+
+async def test_a_redelivered_update_counts_as_a_dropped_duplicate(core: App) -> None:
+    before = _sample("rightsbot_duplicates_dropped_total", channel="telegram") or 0.0
+    inbound = Inbound("telegram", "4242", "4242", text="/start", event_id="u-77")
+    assert await core.dialogue.handle(inbound)
+    assert await core.dialogue.handle(inbound) == []
+    assert _sample("rightsbot_duplicates_dropped_total", channel="telegram") == before + 1
 
 
 def _sample(name: str, **labels: str) -> float | None:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.storage.models import ProcessedEvent, utcnow
 
 _TABLE = ProcessedEvent.__table__  # type: ignore[attr-defined]
@@ -24,6 +25,8 @@ async def claim_event(session: AsyncSession, *, channel: str, event_id: str) -> 
     conn = await session.connection()
     statement = _CLAIM["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     result = await conn.execute(statement, {"e_channel": channel, "e_id": event_id[:96], "e_created": utcnow()})
+    if not result.rowcount:
+        metrics.duplicate_dropped(channel)
     return bool(result.rowcount)
 
 
