@@ -9,6 +9,8 @@ from bot.core.messages import Choice, Reply
 from bot.core.quiz_texts import qt
 from bot.storage.users import save_step
 
+CONFIRM_STEP = "pv"
+
 
 class PrivacyFeature:
     """`/quyenriengtu` (`/privacy`), `/dulieucuatoi` (`/mydata`), `/xoadulieu` (`/deletemydata`)."""
@@ -40,16 +42,19 @@ class PrivacyFeature:
         return [Reply("\n".join(lines))]
 
     async def ask_delete(self, turn: Turn, _arg: str) -> list[Reply]:
-        """Ask before erasing anything."""
+        """Ask before erasing anything (the question is remembered: only its own "yes" erases)."""
+        await save_step(turn.session, user_id=turn.user_id, step=CONFIRM_STEP)
         return [Reply(qt("delete_confirm", turn.lang),
                       (Choice(qt("delete_yes", turn.lang), "pv:y"), Choice(qt("delete_no", turn.lang), "pv:n")))]
 
     async def confirm_delete(self, turn: Turn, answer: str) -> list[Reply]:
         """Erase names, birth years, classes, phones and any half-filled form; keep anonymous counts."""
-        if answer == "n":
-            return [Reply(qt("delete_kept", turn.lang))]
-        if answer != "y":
+        if answer not in ("y", "n") or turn.state.step != CONFIRM_STEP:
+            # A "yes" nobody was just asked (an old button, a forged payload) erases nothing.
             return [Reply(qt("not_your_button", turn.lang), kind="error")]
+        if answer == "n":
+            await save_step(turn.session, user_id=turn.user_id, step=None)
+            return [Reply(qt("delete_kept", turn.lang))]
         erased = await erase_personal_data(turn.session, user_id=turn.user_id)
         await save_step(turn.session, user_id=turn.user_id, step=None)
         return [Reply(qt("deleted", turn.lang, n=str(erased)))]
