@@ -29,6 +29,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/telegram_bench.py
 	$(BIN)/python bench/peak_load.py
 
+# Reliability figures (issue 9): the long variants of the reliability tests, then the table in
+# docs/reliability.md. Set TEST_DATABASE_URL to add the PostgreSQL rows. CI runs the short ones in `make test`.
+RELIABILITY_FIGURES := bench/reliability-figures.json
+reliability: $(STAMP)
+	rm -f $(RELIABILITY_FIGURES)
+	RELIABILITY_FULL=1 RELIABILITY_FIGURES=$(RELIABILITY_FIGURES) $(BIN)/python -m pytest -q \
+		tests/test_reliability_*.py tests/test_roles_table.py
+	$(BIN)/python bench/reliability_report.py $(RELIABILITY_FIGURES) docs/reliability.md
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot

@@ -34,7 +34,7 @@ def record(key: str, **figures: Any) -> None:
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
+    with open(Path(tempfile.gettempdir()) / "rightsbot-reliability-figures.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         data[key] = {**figures, "full": FULL}

@@ -80,7 +80,9 @@ async def test_markup_in_names_is_plain_text_everywhere(db_url: str) -> None:
     chat = Chat(app)
     code = await create_contest_in_chat(chat)
     contest_id = await register(chat, "an", code, "hoa binh", "truong-a", "Nguyễn Văn An")
-    # The name form refuses digits; a name can still carry every markup character.
+    # The name form refuses digits; a name can still carry every markup character. (The clock
+    # moves on: registration tells a fresh row from an edit by its time.)
+    clock.advance(seconds=5)
     await chat.press("an", f"re:{contest_id}")
     await chat.say("an", "hoa binh")
     await chat.press("an", "ru:truong-a")
