@@ -25,7 +25,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch_db import drop_pg, fresh_pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.contests.attempts import answer_question, load_attempt, start_contest_attempt  # noqa: E402
@@ -203,28 +203,6 @@ async def dialogue_run(url: str, people: int, n_answers: int, concurrency: int) 
                 f"double-counted {doubled}   CPU {cpu / len(latencies) * 1e6:4.0f} µs/answer   ({len(latencies)} answers)")
     finally:
         await app.close()
-
-
-async def fresh_pg(base: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"rb_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_pg(base: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def main() -> int:

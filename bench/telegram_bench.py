@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch_db import drop_pg, fresh_pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.contests.attempts import load_attempt, start_contest_attempt  # noqa: E402
@@ -253,28 +254,6 @@ async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], 
     expected.update(steady_expected)
     lost, doubled = await count_answers(url, expected, args.questions)
     return Result("", per_second, steady_latencies, len(steady_latencies) / steady_seconds, lost, doubled)
-
-
-async def fresh_pg(base: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"rb_tgbench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_pg(base: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def main() -> None:

@@ -21,12 +21,13 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch_db import drop_pg, fresh_pg  # noqa: E402
 
 from tests.fakes.zalo_oa import FakeZaloOA, Sent  # noqa: E402
 from tests.zalo_support import free_port, running_bot, zalo_env  # noqa: E402
@@ -132,28 +133,6 @@ async def scenario(name: str, db_url: str, args: argparse.Namespace) -> Result:
                     result.lost += lost
                     await asyncio.sleep(1.0)                                   # let the queue drain
     return result
-
-
-async def fresh_pg(base: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"rb_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def drop_pg(base: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def main() -> None:

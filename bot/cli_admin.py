@@ -67,7 +67,7 @@ def add_admin_parsers(sub: Any) -> None:
 # ---- database commands -----------------------------------------------------------------------------
 
 
-def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
+def with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
     """Run `work` in one transaction on a migrated database; commit when it returns 0."""
     async def run() -> int:
         db = Database(settings.database_url)
@@ -97,7 +97,7 @@ def cmd_contest(args: argparse.Namespace, settings: Settings) -> int:
     handlers = {"create": _contest_create, "list": _contest_list, "show": _contest_show, "close": _contest_close,
                 "results": contest_results}
     handler = handlers[args.contest_command]
-    return _with_session(settings, lambda session: handler(session, args, settings, bank))
+    return with_session(settings, lambda session: handler(session, args, settings, bank))
 
 
 async def _contest_create(session: AsyncSession, args: argparse.Namespace, settings: Settings, bank: QuizBank) -> int:
@@ -169,7 +169,7 @@ async def _own(session: AsyncSession, args: argparse.Namespace, settings: Settin
 def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
     """`rightsbot staff grant CHANNEL:ID UNIT | list` (every grant is logged, ids only)."""
     if args.staff_command == "list":
-        return _with_session(settings, _staff_list)
+        return with_session(settings, _staff_list)
     if not valid_user_key(args.user_key):
         return _fail("CHANNEL:ID must look like telegram:12345 or zalo_oa:6543…")
     units = _quizzes(settings).units
@@ -181,7 +181,7 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.user_key} {'is now' if added else 'already was'} staff of {args.unit}")
         return 0
 
-    return _with_session(settings, grant)
+    return with_session(settings, grant)
 
 
 async def _staff_list(session: AsyncSession) -> int:

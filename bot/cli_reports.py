@@ -5,7 +5,6 @@ usage stats, and the knowledge curation loop (gaps, add-phrasing, reload).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from datetime import datetime
@@ -14,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_admin import with_session
 from bot.config import Settings
 from bot.contests.admin import cli_actor
 from bot.contests.contests import find_contest
@@ -25,7 +25,6 @@ from bot.qa.store import KnowledgeStore
 from bot.quiz.bank import QuizBank, load_bank
 from bot.reports.contest_data import ContestReport, contest_report
 from bot.storage.content_versions import bump_generation
-from bot.storage.db import Database
 from bot.storage.models import utcnow
 
 KB_COMMANDS = ("gaps", "add-phrasing", "reload")
@@ -68,23 +67,6 @@ def _since(text: str | None) -> datetime | None:
     if not text:
         return None
     return parse_local_time(text, "--since")
-
-
-def _run(settings: Settings, work: Any) -> int:
-    """Run `work(session)` on a migrated database in one transaction; commit when it returns 0."""
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            await db.upgrade()
-            async with db.session() as session:
-                code = int(await work(session))
-                if code == 0:
-                    await session.commit()
-                return code
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
 
 
 def _fail(message: str) -> int:
@@ -179,7 +161,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
               f"({time.perf_counter() - started:.1f} s)")
         return 0
 
-    return _run(settings, work)
+    return with_session(settings, work)
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
@@ -196,7 +178,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         print(stats_text(await qa_activity(session, kb, since), await contest_counts(session, since), since))
         return 0
 
-    return _run(settings, work)
+    return with_session(settings, work)
 
 
 # ---- curation ---------------------------------------------------------------------------------------
@@ -234,7 +216,7 @@ def _kb_gaps(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(groups)} groups of {sum(g.count for g in groups)} questions")
         return 0
 
-    return _run(settings, work)
+    return with_session(settings, work)
 
 
 def _kb_add_phrasing(args: argparse.Namespace, settings: Settings) -> int:
@@ -271,4 +253,4 @@ def _request_reload(settings: Settings, by: str) -> int:
         print(f"reload requested (generation {generation}): running bots reload within a few seconds")
         return 0
 
-    return _run(settings, work)
+    return with_session(settings, work)
