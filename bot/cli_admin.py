@@ -4,15 +4,14 @@ of `kb check` / `kb stats`. `bot/cli.py` wires them into the parser."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_reports import add_results_parser, contest_results
+from bot.cli_session import with_session
 from bot.config import Settings
 from bot.contests.admin import cli_actor, contest_counts, describe, spec_from_file
 from bot.contests.contests import create_contest, find_contest, list_contests
@@ -31,7 +30,6 @@ from bot.quiz.importer import (
     write_new,
 )
 from bot.quiz.units import UNITS_FILE, load_units
-from bot.storage.db import Database
 from bot.storage.models import utcnow
 
 
@@ -67,21 +65,6 @@ def add_admin_parsers(sub: Any) -> None:
 # ---- database commands -----------------------------------------------------------------------------
 
 
-def with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
-    """Run `work` in one transaction on a migrated database; commit when it returns 0."""
-    async def run() -> int:
-        db = Database(settings.database_url)
-        try:
-            await db.upgrade()
-            async with db.session() as session:
-                code = await work(session)
-                if code == 0:
-                    await session.commit()
-                return code
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
 
 
 def _quizzes(settings: Settings) -> QuizBank:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_admin import with_session
+from bot.cli_session import with_session
 from bot.config import Settings
 from bot.contests.admin import cli_actor
 from bot.contests.contests import find_contest
