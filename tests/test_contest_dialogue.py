@@ -109,3 +109,20 @@ async def test_answer_after_deadline_closes_first_and_deep_link(db_url: str) -> 
     assert "Hết giờ" in text_of(late) and "0/10" in text_of(late)
     await app.close()
     assert started
+
+
+async def test_recorded_answers_are_counted_in_metrics_once(db_url: str) -> None:
+    from bot import metrics
+
+    def recorded() -> float:
+        return float(metrics.REGISTRY.get_sample_value("rightsbot_answers_recorded_total", {"mode": "practice"}) or 0)
+
+    app = await build(db_url, Clock())
+    chat = Chat(app)
+    replies = await chat.press("m1", "pm:rights")
+    press = next(p for p in payloads(replies) if p.startswith("a:"))
+    before = recorded()
+    await chat.press("m1", press)
+    await chat.press("m1", press)      # a double press records nothing more
+    assert recorded() == before + 1
+    await app.close()

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
+from bot import metrics
 from bot.contests.attempts import (
     AnswerOutcome,
     AttemptView,
@@ -96,6 +97,7 @@ class AnswerFeature:
             replies = [Reply(qt("already_answered" if outcome.status == "duplicate" else "not_your_button", turn.lang),
                              kind="error")]
             return replies + self._next(turn, attempt, now)
+        metrics.answer_recorded(attempt.mode)
         replies = []
         if attempt.mode == "practice" and outcome.question is not None:
             replies.append(Reply(feedback_text(outcome.question, option, turn.lang), kind="answer",
