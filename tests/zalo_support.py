@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import App
+from tests import bot_process
 
 
 @asynccontextmanager
@@ -77,27 +77,12 @@ def zalo_env(database_url: str, port: int, *, oa: Any = None, zb: Any = None,
     return env
 
 
-class BotProcess:
-    """A running `python -m bot run` whose output goes to a log file."""
+class BotProcess(bot_process.BotProcess):
+    """A running `python -m bot run` whose output goes to a log file, with its web server's URL."""
 
     def __init__(self, process: asyncio.subprocess.Process, log_path: Path, url: str) -> None:
-        self.process = process
-        self.log_path = log_path
+        super().__init__(process, log_path)
         self.url = url
-
-    async def stop(self, timeout: float = 30.0) -> int:
-        """SIGTERM (a graceful shutdown), then the exit code."""
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), timeout)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        return int(self.process.returncode or 0)
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
 
 @asynccontextmanager
