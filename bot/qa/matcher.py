@@ -16,7 +16,7 @@ from bot.qa.index import LanguageIndex, Phrasing, accent_map, build_indexes, fea
 from bot.qa.knowledge import Entry, KnowledgeBase, SmallTalk
 from bot.qa.normalize import fold, looks_english, normalise
 
-ANSWER_AT = 54.0        # a best score at or above this answers
+ANSWER_AT = 58.0        # a best score at or above this answers
 SUGGEST_AT = 36.0       # between SUGGEST_AT and ANSWER_AT: "did you mean"
 CLEAR_LEAD = 1.0        # a close runner-up below this lead turns an answer into a suggestion
 SURE_SCORE = 70.0       # above this, a close runner-up does not matter
@@ -33,6 +33,7 @@ WEIGHTS = {
     "kind": 0.04,            # same kind of question (when / how many / which article…)
     "accent": 0.06,          # same diacritics on shared words, when both were typed with them
 }
+CLASH_CREDIT = 0.4       # a word typed with other diacritics ("trượng" for "trường") counts this much
 RESCORED_PHRASINGS = 4  # per candidate entry, only the phrasings closest in topic words get the full score
 MIN_INFORMATION = 1.5   # total IDF of the known topic words below which a question is too vague
 SINGLE_WORD_IDF = 2.5   # a one-word question must be at least this rare ("luật" is not; "CEDAW" is)
@@ -173,7 +174,7 @@ class Matcher:
     ) -> tuple[float, float]:
         p_words = phr.words
         clash = _spelling_clashes(accented, phr.accented)
-        matched = sum(w * (0.4 if word in clash else 1.0) for word, w in weights.items() if word in p_words)
+        matched = sum(w * (CLASH_CREDIT if word in clash else 1.0) for word, w in weights.items() if word in p_words)
         coverage = matched / total
         from_answer = sum(w for word, w in weights.items() if word in p_words or word in answer_words) / total
         precision = sum(index.idf(w) for w in p_words if w in weights) / phr.idf_total
