@@ -11,6 +11,8 @@ import pytest
 
 from bot.app import App, build_app
 from bot.config import Settings
+from tests.fakes.zalo_bot import FakeZaloBot
+from tests.fakes.zalo_oa import FakeZaloOA
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KNOWLEDGE = Path(__file__).resolve().parent / "data" / "knowledge"
@@ -80,3 +82,22 @@ async def app(db_url: str) -> AsyncIterator[App]:
         yield core
     finally:
         await core.close()
+
+
+# --- fakes of the Zalo servers, and a SQLite file, for the Zalo tests ---------------------------------
+
+@pytest.fixture
+async def oa() -> AsyncIterator[FakeZaloOA]:
+    async with FakeZaloOA() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def zb() -> AsyncIterator[FakeZaloBot]:
+    async with FakeZaloBot() as fake:
+        yield fake
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from tests.bot_process import wait_healthy
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, Call, FakeTelegramAPI
 from tests.telegram_harness import bot_env, free_port
 
@@ -85,7 +86,7 @@ async def bot_processes(api: FakeTelegramAPI, database_url: str, count: int, log
                     sys.executable, "-m", "bot", "run", env=webhook_env(api, database_url, port, **extra), cwd=str(ROOT),
                     stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=log_file)
             bots.append(BotProcess(process, f"http://127.0.0.1:{port}", log_path))
-        await asyncio.gather(*(_wait_healthy(bot, timeout) for bot in bots))
+        await asyncio.gather(*(wait_healthy(bot.process, bot.url, bot.log, timeout) for bot in bots))
         yield bots
     finally:
         for bot in bots:
@@ -97,22 +98,6 @@ async def bot_processes(api: FakeTelegramAPI, database_url: str, count: int, log
             except TimeoutError:
                 bot.process.kill()
                 await bot.process.wait()
-
-
-async def _wait_healthy(bot: BotProcess, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if bot.process.returncode is not None:
-                raise AssertionError(f"bot exited with {bot.process.returncode}:\n{bot.log()[-4000:]}")
-            try:
-                async with http.get(bot.url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"bot not healthy after {timeout} s:\n{bot.log()[-4000:]}")
 
 
 class Balancer:

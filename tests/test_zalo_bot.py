@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import col
@@ -19,11 +18,6 @@ from tests.zalo_support import count, serve
 USER = "6ede9afa66b88fe6d6a9"
 SECRET = "webhook-secret-123"
 
-
-@pytest.fixture
-async def zb() -> AsyncIterator[FakeZaloBot]:
-    async with FakeZaloBot() as fake:
-        yield fake
 
 
 def bot_channel(app: App, zb: FakeZaloBot, poll_interval: float = 0.05, **overrides: object) -> ZaloBotChannel:

@@ -6,7 +6,6 @@ characters, and a refused send is tried at most BROADCAST_MAX_ATTEMPTS times."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -29,22 +28,6 @@ BOT_OTHER = "0a1b2c3d4e5f60718293"
 PARAGRAPH = "Vòng thi đã kết thúc; kết quả của bạn được ghi nhận và xếp hạng theo điểm, dự đoán và thời gian. " * 9
 LONG = "\n\n".join(f"Phần {i}: {PARAGRAPH.strip()}" for i in (1, 2, 3))     # ≈ 2,800 characters: two parts
 
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeZaloOA]:
-    async with FakeZaloOA() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def zb() -> AsyncIterator[FakeZaloBot]:
-    async with FakeZaloBot() as fake:
-        yield fake
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
 
 
 async def enqueue(url: str, *messages: Outgoing) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -28,22 +27,6 @@ BOT_USER = "6ede9afa66b88fe6d6a9"
 QUESTION = "tuyen ngon nhan quyen thong qua nam nao"
 SECRET = "zalo-bot-webhook-secret"
 
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeZaloOA]:
-    async with FakeZaloOA() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def zb() -> AsyncIterator[FakeZaloBot]:
-    async with FakeZaloBot() as fake:
-        yield fake
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
 
 
 async def scalar(url: str, query: object) -> object:

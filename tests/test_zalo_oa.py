@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -19,11 +18,6 @@ from tests.zalo_support import count, serve
 
 USER = "2468458835296117922"  # more digits than a float keeps
 
-
-@pytest.fixture
-async def oa() -> AsyncIterator[FakeZaloOA]:
-    async with FakeZaloOA() as fake:
-        yield fake
 
 
 def oa_channel(app: App, oa: FakeZaloOA, **overrides: object) -> ZaloOAChannel:

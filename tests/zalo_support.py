@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -95,26 +94,10 @@ async def running_bot(env: dict[str, str], log_path: Path, timeout: float = 60.0
                                                        stderr=log_file)
     bot = BotProcess(process, log_path, url)
     try:
-        await _wait_healthy(bot, timeout)
+        await bot_process.wait_healthy(bot.process, bot.url, bot.log, timeout)
         yield bot
     finally:
         await bot.stop()
-
-
-async def _wait_healthy(bot: BotProcess, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    async with aiohttp.ClientSession() as http:
-        while asyncio.get_running_loop().time() < deadline:
-            if bot.process.returncode is not None:
-                raise AssertionError(f"bot exited with {bot.process.returncode}:\n{bot.log()}")
-            try:
-                async with http.get(bot.url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"bot not healthy after {timeout} s:\n{bot.log()}")
 
 
 async def wait_until(texts: Callable[[], list[str]], needle: str, timeout: float = 20.0) -> str:

@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 Json = dict[str, Any]
 
@@ -35,7 +36,7 @@ class Call:
     at: float = field(default_factory=time.perf_counter)
 
 
-class FakeZaloBot:
+class FakeZaloBot(LoopbackServer):
     """`async with FakeZaloBot() as zb:` serves `zb.base_url` (use as ZALO_BOT_API_BASE_URL)."""
 
     def __init__(self, token: str = "1234567890:zalo-bot-test-token", idle_wait: float = 0.3) -> None:
@@ -49,28 +50,10 @@ class FakeZaloBot:
         self._queue: asyncio.Queue[Json] = asyncio.Queue()
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._client: aiohttp.ClientSession | None = None
-        self.port = 0
         self.web = web.Application()
         self.web.router.add_post("/bot{token}/{method}", self._dispatch)
 
     # --- server life ---------------------------------------------------------------------------
-
-    async def __aenter__(self) -> FakeZaloBot:
-        self._runner = web.AppRunner(self.web, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._client = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:

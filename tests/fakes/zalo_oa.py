@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 Json = dict[str, Any]
 
@@ -42,7 +43,7 @@ class Sent:
     at: float = field(default_factory=time.perf_counter)
 
 
-class FakeZaloOA:
+class FakeZaloOA(LoopbackServer):
     """`async with FakeZaloOA() as oa:` serves `oa.base_url` (both ZALO_OA_API_BASE_URL and ZALO_OAUTH_BASE_URL)."""
 
     def __init__(self, app_id: str = "1234567890123456789", secret_key: str = "oa-secret-key",
@@ -64,29 +65,11 @@ class FakeZaloOA:
         self._issued = itertools.count(1)
         self._msg_ids = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._client: aiohttp.ClientSession | None = None
-        self.port = 0
         self.web = web.Application()
         self.web.router.add_post("/v3.0/oa/message/cs", self.message_cs)
         self.web.router.add_post("/v4/oa/access_token", self.oauth_access_token)
 
     # --- server life ---------------------------------------------------------------------------
-
-    async def __aenter__(self) -> FakeZaloOA:
-        self._runner = web.AppRunner(self.web, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self._client = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def base_url(self) -> str:
