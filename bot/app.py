@@ -49,7 +49,7 @@ async def build_app(settings: Settings, clock: Callable[[], datetime] = utcnow) 
 
     `clock` is the time the contest features see (tests pass a controllable one)."""
     quiet_chatty_loggers()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, busy_timeout=settings.sqlite_busy_seconds)
     await db.upgrade()
     knowledge = KnowledgeStore(settings.knowledge_dir)
     for problem in knowledge.reload():

@@ -64,6 +64,7 @@ class Settings:
     # Reliability and privacy (issue 9)
     flood_messages: int = 20                     # per user per `flood_seconds`; 0 turns flood control off
     flood_seconds: float = 10.0
+    sqlite_busy_seconds: float = 30.0            # how long a SQLite write waits for another process's lock
     retention_days: int = 365                    # personal fields of contests closed longer ago are purged
     # The broadcasts outbox (results, reminders, time-up notices), every channel's drain
     broadcast_max_attempts: int = 5              # tries per message before it is given up
@@ -99,6 +100,7 @@ class Settings:
             zalo_bot_webhook_secret=env.get("ZALO_BOT_WEBHOOK_SECRET") or None,
             flood_messages=int(env.get("FLOOD_MESSAGES") or 20),
             flood_seconds=float(env.get("FLOOD_SECONDS") or 10),
+            sqlite_busy_seconds=float(env.get("SQLITE_BUSY_SECONDS") or 30),
             retention_days=int(env.get("RETENTION_DAYS") or 365),
             broadcast_max_attempts=int(env.get("BROADCAST_MAX_ATTEMPTS") or 5),
             broadcast_retry_seconds=float(env.get("BROADCAST_RETRY_SECONDS") or 30),

@@ -4,11 +4,12 @@ again), and the admins get an `ADMIN ALERT` line in the log.
 
 Portable stand-ins, no root needed: a full disk is SQLite's `max_page_count` set to the pages the
 file already has (SQLITE_FULL, "database or disk is full", exactly what a full disk raises), and a
-lock is another connection holding `BEGIN EXCLUSIVE` past a short busy timeout.
+lock is another connection holding `BEGIN EXCLUSIVE` past a short busy timeout (`sqlite_busy_seconds`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -96,9 +97,8 @@ async def test_disk_full_gets_a_clear_reply_an_alert_and_corrupts_nothing(tmp_pa
 async def test_locked_database_gets_a_clear_reply_an_alert_and_recovers(tmp_path: Path,
                                                                        caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "locked.db"
-    app = await _app(path)
+    app = await build_app(make_settings(f"sqlite+aiosqlite:///{path}", sqlite_busy_seconds=0.3))
     await app.dialogue.handle(_message(0))
-    await _with_pragma(app, lambda: "PRAGMA busy_timeout = 300")
     holder = sqlite3.connect(path, timeout=0.1, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -115,6 +115,38 @@ async def test_locked_database_gets_a_clear_reply_an_alert_and_recovers(tmp_path
     assert _integrity(path) == "ok"
     await app.close()
     record("sqlite_locked", user_reply="busy", admin_alerts=1, integrity="ok", recovered=True)
+
+
+async def test_a_write_waiting_for_another_process_leaves_the_event_loop_free(tmp_path: Path) -> None:
+    """Inside `writer()` statements run on the event loop's thread; when another process holds
+    the lock, the wait happens on the connection's thread, so other chats are still served."""
+    path = tmp_path / "wait.db"
+    app = await _app(path)
+    await app.dialogue.handle(_message(0))
+    holder = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")     # another process is writing
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    handled = asyncio.create_task(app.dialogue.handle(_message(2)))
+    try:
+        await asyncio.sleep(0.5)
+        assert not handled.done(), "the write did not wait for the lock"
+        assert ticks >= 10, f"the event loop was held up while waiting ({ticks} ticks in 0.5 s)"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    replies = await asyncio.wait_for(handled, 10)
+    ticking.cancel()
+    assert replies and replies[0].kind != "error"
+    assert await count(app, ProcessedEvent, ProcessedEvent.event_id == "full-2") == 1  # type: ignore[arg-type]
+    await app.close()
 
 
 def test_faults_are_named_for_admins() -> None:

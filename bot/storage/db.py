@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +20,25 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# True inside `Database.writer()` (SQLAlchemy's greenlets share the task's context).
+_IN_WRITER: ContextVar[bool] = ContextVar("rightsbot_in_writer", default=False)
 # Any fixed number: PostgreSQL advisory lock so processes starting together migrate one at a time.
 MIGRATION_LOCK_ID = 7_104_2024
+BUSY_TIMEOUT_S = 30
 
 
 class Database:
     """One engine and its session factory."""
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = 10, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             _ensure_sqlite_folder(url)
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["connect_args"] = {"timeout": busy_timeout}
             kwargs["pool_reset_on_return"] = None    # see _sqlite_reset
-            creator = _one_hop_creator(url, timeout=30)
+            creator = _one_hop_creator(url, timeout=busy_timeout)
             if creator is not None:
                 kwargs = {"async_creator": creator, "pool_reset_on_return": None}
         else:
@@ -73,7 +78,11 @@ class Database:
                 yield session
             return
         async with self._write_lock, self.sessions() as session:
-            yield session
+            token = _IN_WRITER.set(True)
+            try:
+                yield session
+            finally:
+                _IN_WRITER.reset(token)
 
     async def upgrade(self) -> None:
         """Apply every migration not applied yet."""
@@ -162,10 +171,41 @@ class _OneHopCursor:
 
 
 class _OneHopConnection(aiosqlite.Connection):
-    """aiosqlite's connection with `_OneHopCursor` cursors (SQLAlchemy only uses cursors)."""
+    """aiosqlite's connection with `_OneHopCursor` cursors (SQLAlchemy only uses cursors).
+
+    Inside `Database.writer()` (`_IN_WRITER`), statements run on the event loop's own thread,
+    with no hand-off at all: the process write lock is held, so SQLite answers at once (a
+    statement of a short transaction takes microseconds, less than a thread hand-off). Only
+    if SQLite says the database is busy (another process writes) does the statement go to the
+    connection's thread to wait there, so the event loop never waits for a lock. The
+    connection's busy timeout is 0 on the loop's thread and `wait_seconds` on its own.
+    """
+
+    wait_seconds = BUSY_TIMEOUT_S
 
     def cursor(self) -> _OneHopCursor:  # type: ignore[override]
         return _OneHopCursor(self)
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if _IN_WRITER.get() and self._running and self._connection is not None:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+        return await super()._execute(_waiting_for_lock, self._conn, self.wait_seconds, fn, *args, **kwargs)
+
+
+def _waiting_for_lock(conn: sqlite3.Connection, seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run `fn` on the connection's thread, letting SQLite wait up to `seconds` for a lock."""
+    conn.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        with contextlib.suppress(sqlite3.ProgrammingError):    # `fn` was close()
+            conn.execute("PRAGMA busy_timeout=0")
+
+
 
 
 def _one_hop_creator(url: str, timeout: float) -> Callable[[], Awaitable[Any]] | None:
@@ -182,7 +222,8 @@ def _one_hop_creator(url: str, timeout: float) -> Callable[[], Awaitable[Any]] |
     params: dict[str, Any] = {**cparams, "timeout": timeout}
 
     async def connect() -> aiosqlite.Connection:
-        conn = _OneHopConnection(lambda: sqlite3.connect(*args, **params), 64)
+        conn = _OneHopConnection(lambda: sqlite3.connect(*args, **{**params, "check_same_thread": False}), 64)
+        conn.wait_seconds = timeout
         if isinstance(getattr(conn, "_thread", None), threading.Thread):
             conn._thread.daemon = True    # as SQLAlchemy does for aiosqlite: never hold up the exit
         return await conn
@@ -208,7 +249,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    if isinstance(getattr(dbapi_conn, "driver_connection", None), _OneHopConnection):
+        cursor.execute("PRAGMA busy_timeout=0")    # it waits for locks on its own thread only
     cursor.close()
 
 
