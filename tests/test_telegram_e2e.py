@@ -113,13 +113,20 @@ async def test_webhook_checks_secret_and_drops_duplicates(api: FakeTelegramAPI, 
         assert await api.post_webhook(update, "s3cret-Token_1") == 200
         assert await api.post_webhook(update, "s3cret-Token_1") == 200   # Telegram's redelivery
         await api.push(api.message(STUDENT, "/chude"))
-        await api.wait_for("sendMessage", 2)
+        topics = (await api.wait_for("sendMessage", 2))[-1]
+        # A press is answered in the webhook's own response (no separate request), which the
+        # fake, like Telegram, runs as an answerCallbackQuery call.
+        press = api.callback(STUDENT, topics, topics.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+        press["update_id"] = 10_000
+        assert await api.post_webhook(press, "s3cret-Token_1") == 200
+        answered = api.calls_to("answerCallbackQuery")
+        assert [(c.params["callback_query_id"], c.in_webhook_reply) for c in answered] == [(press["callback_query"]["id"], True)]
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as health:
             assert health.status == 200
             assert (await health.json())["checks"] == {"database": True, "telegram": True}
     answers = [t for t in _texts(api, STUDENT) if "21 tuổi" in t]
     assert len(answers) == 1, "the redelivered update had a second effect"
-    assert len(api.calls_to("sendMessage")) == 2, "the forged updates had an effect"
+    assert len(api.calls_to("sendMessage")) == 3, "the forged updates had an effect"
 
 
 async def test_group_quiz_scores_poll_answers(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:

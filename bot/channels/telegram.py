@@ -183,12 +183,15 @@ class TelegramChannel:
         query = update.callback_query
         assert query is not None
         # Every callback query must be answered or the user's client shows a spinner on the
-        # button: https://core.telegram.org/bots/api#answercallbackquery
+        # button: https://core.telegram.org/bots/api#answercallbackquery. With a webhook the
+        # answer rides on the webhook's HTTP response (`on_webhook`), one request fewer.
         with metrics.handling(CHANNEL, "button"):
-            answered = asyncio.create_task(self.sender.call(query.from_user.id, "answerCallbackQuery", query.answer))
+            answered = None if self.webhook else asyncio.create_task(
+                self.sender.call(query.from_user.id, "answerCallbackQuery", query.answer))
             inbound = inbound_from_button(update)
             replies = await self.app.dialogue.handle(inbound) if inbound is not None else []
-            await answered
+            if answered is not None:
+                await answered
             if inbound is not None:
                 await self.sender.send_replies(int(inbound.chat_id), replies)
 
@@ -278,7 +281,7 @@ class TelegramChannel:
         # the update id (claimed in the database) keeps the second delivery from a double effect.
         application = self.application
         await application.update_processor.process_update(update, application.process_update(update))
-        return web.Response(status=200)
+        return webhook_reply(update)
 
     async def _register_commands(self) -> None:
         known = set(self.app.dialogue.routes.commands) | {"quiz"}
@@ -287,6 +290,16 @@ class TelegramChannel:
         bot = self.application.bot
         await self.sender.call(0, "setMyCommands", lambda: bot.set_my_commands(vi, scope=BotCommandScopeDefault()))
         await self.sender.call(0, "setMyCommands", lambda: bot.set_my_commands(en, language_code="en"))
+
+
+def webhook_reply(update: Update) -> web.Response:
+    """The webhook's answer. For a button press it carries the `answerCallbackQuery` call, which
+    Telegram runs (https://core.telegram.org/bots/api#making-requests-when-getting-updates);
+    its result is never needed, so nothing is lost by not seeing it."""
+    query = update.callback_query
+    if query is None:
+        return web.Response(status=200)
+    return web.json_response({"method": "answerCallbackQuery", "callback_query_id": query.id})
 
 
 def inline_articles(app: App, text: str) -> list[InlineQueryResultArticle]:

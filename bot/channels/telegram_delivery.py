@@ -98,7 +98,7 @@ class Sender:
             for text, markup in reply_pieces(reply):
                 last = await self.send_text(chat_id, text, markup) or last
             if reply.edit_key and last is not None:
-                async with self.db.session() as session:
+                async with self.db.writer() as session:
                     await remember_keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key,
                                                  message_id=last.message_id)
                     await session.commit()
@@ -123,7 +123,8 @@ class Sender:
         pieces = reply_pieces(reply)
         if len(pieces) != 1:
             return False
-        async with self.db.session() as session:
+        # writer(): a one-row read, on SQLite run at once on the loop's thread (no hand-off).
+        async with self.db.writer() as session:
             message_id = await keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key)
         if message_id is None:
             return False

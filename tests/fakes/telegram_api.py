@@ -41,6 +41,7 @@ class Call:
     params: Json
     at: float = field(default_factory=time.perf_counter)
     result: Any = None
+    in_webhook_reply: bool = False    # made in the response to a webhook POST, not as a request
 
 
 @dataclass
@@ -123,8 +124,22 @@ class FakeTelegramAPI:
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
         async with self._client.post(self.webhook_url, data=json.dumps(update), headers=headers) as response:
-            await response.read()
-            return response.status
+            body = await response.read()
+            status = response.status
+            reply = json.loads(body) if status == 200 and response.content_type == "application/json" else None
+        if isinstance(reply, dict) and isinstance(reply.get("method"), str):
+            await self._webhook_request(reply)
+        return status
+
+    async def _webhook_request(self, reply: Json) -> None:
+        """A Bot API call made in the webhook's response (`method` plus its parameters): run and
+        recorded like any other call; its result goes nowhere, as on Telegram."""
+        params = {k: v for k, v in reply.items() if k != "method"}
+        call = Call(str(reply["method"]), params, in_webhook_reply=True)
+        if call.method in ENDPOINTS and call.method != "getUpdates":
+            with contextlib.suppress(BotAPIError):    # a refused call is still recorded
+                call.result = await getattr(self, call.method)(params)
+        await self._record(call)
 
     def calls_to(self, method: str, **match: Any) -> list[Call]:
         return [c for c in self.calls if c.method == method and all(c.params.get(k) == v for k, v in match.items())]
