@@ -1,6 +1,8 @@
-"""The Telegram channel's pure parts: splitting, keyboards, deep links, webhook secrets."""
+"""The Telegram channel's pure parts: splitting, keyboards, deep links, webhook secrets, the proxy."""
 
 from __future__ import annotations
+
+import pytest
 
 from bot.channels.telegram import deep_link_text, webhook_path
 from bot.channels.telegram_group_quiz import leaderboard_text
@@ -55,3 +57,19 @@ def test_leaderboard_is_plain_text_names_as_typed() -> None:
     text = leaderboard_text([("<b>An</b>", 3), ("Bình & Chi", 2), ("Dũng", 1), ("Em", 0)], 3, "vi")
     assert text.splitlines() == ["🏆 Kết quả đố vui (3 câu)", "🥇 <b>An</b> — 3/3", "🥈 Bình & Chi — 2/3",
                                  "🥉 Dũng — 1/3", "4. Em — 0/3"]
+
+
+def test_outgoing_requests_take_the_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY applies, NO_PROXY hosts go direct (looked up once per host, not per request)."""
+    from bot.channels import http_proxy
+
+    http_proxy._for_origin.cache_clear()
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:pw@proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    try:
+        through = http_proxy.env_proxy("https://api.telegram.org/bot123:abc/sendMessage")
+        assert str(through["proxy"]) == "http://proxy.example:3128"
+        assert through["proxy_auth"] is not None and through["proxy_auth"].login == "user"
+        assert http_proxy.env_proxy("http://127.0.0.1:8081/bot1/getMe") == {"proxy": None, "proxy_auth": None}
+    finally:
+        http_proxy._for_origin.cache_clear()

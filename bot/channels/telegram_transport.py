@@ -11,27 +11,22 @@ import json
 from typing import Any
 
 import aiohttp
-from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
-from yarl import URL
+
+from bot.channels.http_proxy import env_proxy
 
 DEFAULT_TIMEOUT = 10.0
 
 
 class AiohttpRequest(BaseRequest):
-    """A `BaseRequest` on one pooled `aiohttp.ClientSession`: JSON bodies, multipart for files.
-
-    The proxy (HTTPS_PROXY / NO_PROXY, as httpx honours them) is read from the environment once
-    per host, not per request: aiohttp's `trust_env` looks it up and reads ~/.netrc on a worker
-    thread for every request, two thread hand-offs that cost more than the request itself.
-    """
+    """A `BaseRequest` on one pooled `aiohttp.ClientSession`: JSON bodies, multipart for files,
+    through the proxy the environment names (HTTPS_PROXY / NO_PROXY, as httpx honours them)."""
 
     def __init__(self, connections: int = 64, read_timeout: float | None = DEFAULT_TIMEOUT) -> None:
         self._connections = connections
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -64,31 +59,18 @@ class AiohttpRequest(BaseRequest):
             sock_connect=_seconds(connect_timeout, DEFAULT_TIMEOUT),
             sock_read=_seconds(read_timeout, self._read_timeout),
         )
-        proxy, proxy_auth = self._proxy_for(url)
-        body: dict[str, Any] = {}
+        body: dict[str, Any] = env_proxy(url)
         if request_data is not None and request_data.contains_files:
             body["data"] = _multipart(request_data)
         elif request_data is not None:
             body["json"] = request_data.parameters
         try:
-            async with self._session.request(method, url, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth,
-                                             **body) as response:
+            async with self._session.request(method, url, timeout=timeout, **body) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}") from exc
-
-    def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        """The proxy the environment sets for this URL's host (none for NO_PROXY hosts), looked up once."""
-        target = URL(url)
-        key = f"{target.scheme}://{target.host}"
-        if key not in self._proxies:
-            try:
-                self._proxies[key] = get_env_proxy_for_url(target)
-            except LookupError:
-                self._proxies[key] = (None, None)
-        return self._proxies[key]
 
 
 def _seconds(value: object, default: float | None) -> float | None:

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.channels.broadcast_drain import BroadcastDrainer, DrainLimits
+from bot.channels.http_proxy import env_proxy
 from bot.channels.inflight import Inflight
 from bot.channels.zalo_render import plain_texts, split_text, typed_pick
 from bot.config import Settings
@@ -67,8 +68,8 @@ class ZaloBotAPI:
 
     async def call(self, method: str, payload: dict[str, Any] | None = None, timeout: float = 15) -> Any:
         """The call's `result`; BotAPIError for a refusal; aiohttp/timeout errors pass through."""
-        async with self.http.post(self._prefix + method, json=payload or {},
-                                  timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+        async with self.http.post(self._prefix + method, json=payload or {}, timeout=aiohttp.ClientTimeout(total=timeout),
+                                  **env_proxy(self._prefix)) as response:
             body = await response.json(content_type=None)
         if response.status >= 400 or not isinstance(body, dict) or body.get("ok") is not True:
             data = body if isinstance(body, dict) else {}
@@ -108,7 +109,7 @@ class ZaloBotChannel:
 
     async def start(self) -> None:
         """Open the HTTP session and, without a webhook secret, start polling."""
-        self._http = aiohttp.ClientSession(trust_env=True)
+        self._http = aiohttp.ClientSession()   # proxy: env_proxy() per request
         assert self.settings.zalo_bot_token
         self._api = ZaloBotAPI(self._http, self.settings.zalo_bot_api_base_url, self.settings.zalo_bot_token)
         self.broadcasts = BroadcastDrainer(self.app.db, CHANNEL, self.send_text, split_text,

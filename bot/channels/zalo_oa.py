@@ -21,6 +21,7 @@ from aiohttp import web
 from bot import metrics
 from bot.app import App
 from bot.channels.broadcast_drain import BroadcastDrainer, DrainLimits
+from bot.channels.http_proxy import env_proxy
 from bot.channels.inflight import Inflight
 from bot.channels.zalo_render import OA_MAX_BUTTONS, oa_messages, split_text, typed_pick
 from bot.config import Settings
@@ -134,7 +135,7 @@ class OATokens:
         form = {"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"}
         try:
             async with self.http.post(self.oauth_url, data=form, headers={"secret_key": self.app_secret},
-                                      timeout=HTTP_TIMEOUT) as response:
+                                      timeout=HTTP_TIMEOUT, **env_proxy(self.oauth_url)) as response:
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.error("zalo_oa: TOKEN REFRESH FAILED (%s); OA replies are not sent, other channels keep serving",
@@ -188,7 +189,7 @@ class OAClient:
         body = {"recipient": {"user_id": user_id}, "message": message}
         try:
             async with self.http.post(self.url, json=body, headers={"access_token": token},
-                                      timeout=HTTP_TIMEOUT) as response:
+                                      timeout=HTTP_TIMEOUT, **env_proxy(self.url)) as response:
                 if response.status == 429 or response.status >= 500:
                     log.warning("zalo_oa: send failed: HTTP %d", response.status)
                     return None
@@ -225,7 +226,7 @@ class ZaloOAChannel:
 
     async def start(self) -> None:
         """Open the HTTP session and load the token pair (seeded from the environment the first time)."""
-        self._http = aiohttp.ClientSession(trust_env=True)
+        self._http = aiohttp.ClientSession()   # proxy: env_proxy() per request
         tokens = OATokens(self.app, self._http, self.settings)
         await tokens.load()
         self.client = OAClient(self._http, self.settings, tokens)

@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _IN_WRITER: ContextVar[bool] = ContextVar("rightsbot_in_writer", default=False)
 # Any fixed number: PostgreSQL advisory lock so processes starting together migrate one at a time.
 MIGRATION_LOCK_ID = 7_104_2024
-BUSY_TIMEOUT_S = 30
+BUSY_TIMEOUT_S = 30.0
 
 
 class Database:
