@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Integer, Select, Table, Update, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Select, Table, Update, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -24,6 +24,7 @@ from sqlmodel import col
 from bot.contests.contests import ContestInfo, as_utc, round_at
 from bot.quiz.bank import QuizBank
 from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot, snapshot_json
+from bot.storage.direct import Direct
 from bot.storage.models import Attempt, AttemptAnswer, Registration
 
 PRACTICE_QUESTIONS = 10
@@ -203,11 +204,12 @@ def _pg_advance_and_store(finishing: bool) -> Select[Any]:
     return select(moved.c.score, moved.c.deadline).add_cte(stored)
 
 
-_STATEMENTS: dict[tuple[str, bool], tuple[Executable, Executable | None]] = {
-    ("sqlite", False): (_advance(False), sqlite.insert(_ANSWER_TABLE).values(_ANSWER_VALUES).on_conflict_do_nothing()),
-    ("sqlite", True): (_advance(True), sqlite.insert(_ANSWER_TABLE).values(_ANSWER_VALUES).on_conflict_do_nothing()),
-    ("postgresql", False): (_pg_advance_and_store(False), None),
-    ("postgresql", True): (_pg_advance_and_store(True), None),
+_STORE = Direct(sqlite.insert(_ANSWER_TABLE).values(_ANSWER_VALUES).on_conflict_do_nothing())
+_STATEMENTS: dict[tuple[str, bool], tuple[Direct, Direct | None]] = {
+    ("sqlite", False): (Direct(_advance(False)), _STORE),
+    ("sqlite", True): (Direct(_advance(True)), _STORE),
+    ("postgresql", False): (Direct(_pg_advance_and_store(False)), None),
+    ("postgresql", True): (Direct(_pg_advance_and_store(True)), None),
 }
 
 
@@ -239,12 +241,12 @@ async def _record_fast(session: AsyncSession, attempt_id: int, fixed: _Fixed, qu
     if finishing:
         params["a_ms"] = _ms(fixed.started, now)
     conn = await session.connection()
-    advance, store = _STATEMENTS[(conn.dialect.name if conn.dialect.name == "postgresql" else "sqlite", finishing)]
-    moved = (await conn.execute(advance, params)).first()
+    advance, store = _STATEMENTS[("postgresql" if conn.dialect.name == "postgresql" else "sqlite", finishing)]
+    moved = (await advance.run(conn, params)).first()
     if moved is None:
         return None
     if store is not None:
-        await conn.execute(store, params)
+        await store.run(conn, params)
     view = AttemptView(
         id=attempt_id, user_id=fixed.user_id, mode=fixed.mode, contest_id=fixed.contest_id, round_no=fixed.round_no,
         status="finished" if finishing else "active", n_questions=fixed.n_questions, current_no=question_no + 1,

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.core.dialogue import Routes, Turn
 from bot.core.messages import Reply
 from bot.core.texts import t
+from bot.storage.direct import Direct
 from bot.storage.models import FloodCounter
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def _take_token(dialect: Any) -> Any:
     ).returning(_C.flooded)
 
 
-_STATEMENTS = {"postgresql": _take_token(postgresql), "sqlite": _take_token(sqlite)}
+_STATEMENTS = {"postgresql": Direct(_take_token(postgresql)), "sqlite": Direct(_take_token(sqlite))}
 
 
 class FloodFeature:
@@ -71,8 +72,9 @@ class FloodFeature:
             return None
         conn = await turn.session.connection()
         statement = _STATEMENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-        flooded = (await conn.execute(statement, {"user_id": turn.user_id, "now": self.now(), "cap": self.capacity,
-                                                  "rate": self.rate})).scalar_one()
+        taken = await statement.run(conn, {"user_id": turn.user_id, "now": self.now(), "cap": self.capacity,
+                                           "rate": self.rate})
+        flooded = taken.rows[0][0]
         if not flooded:
             return None
         if flooded == 1:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 from alembic import command
@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+T = TypeVar("T")
 # True inside `Database.writer()` (SQLAlchemy's greenlets share the task's context).
 _IN_WRITER: ContextVar[bool] = ContextVar("rightsbot_in_writer", default=False)
 # Any fixed number: PostgreSQL advisory lock so processes starting together migrate one at a time.
@@ -194,6 +195,21 @@ class _OneHopConnection(aiosqlite.Connection):
                 if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
         return await super()._execute(_waiting_for_lock, self._conn, self.wait_seconds, fn, *args, **kwargs)
+
+
+def in_writer() -> bool:
+    """True inside `Database.writer()` (on SQLite its statements run on the loop's thread)."""
+    return _IN_WRITER.get()
+
+
+async def run_on_sqlite(driver: Any, fn: Callable[[sqlite3.Connection], T]) -> T | None:
+    """`fn(sqlite3 connection)` run as one of the driver connection's statements are (on the
+    loop's thread in a writer(), on its own thread when it must wait for a lock); None when
+    `driver` is not an open one-hop connection. `fn` must change nothing before its first
+    statement, so that a busy database can simply run it again on the connection's thread."""
+    if not isinstance(driver, _OneHopConnection) or not driver._running or driver._connection is None:
+        return None
+    return cast(T, await driver._execute(fn, driver._conn))
 
 
 def _waiting_for_lock(conn: sqlite3.Connection, seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.storage.direct import Direct
 from bot.storage.models import User, UserState, utcnow
 from bot.storage.upsert import insert_ignore
 
@@ -28,7 +29,7 @@ CHOICES_KEPT = 20    # the last choices shown that a typed number can pick
 _U = User.__table__.c  # type: ignore[attr-defined]
 _S = UserState.__table__.c  # type: ignore[attr-defined]
 # Built once: SQLAlchemy reuses its cache key and compiled form on every message.
-_USER_AND_STATE = (
+_USER_AND_STATE = Direct(
     select(_U.id, _U.platform, _U.platform_user_id, _U.language, _U.created,
            _S.user_id.label("state_of"), _S.choices, _S.step, _S.data, _S.updated)
     .select_from(User.__table__.outerjoin(UserState.__table__, _S.user_id == _U.id))  # type: ignore[attr-defined]
@@ -46,14 +47,14 @@ async def load_user_and_state(session: AsyncSession, *, platform: str, platform_
     """
     conn = await session.connection()
     key = {"platform": platform, "platform_user_id": platform_user_id}
-    row = (await conn.execute(_USER_AND_STATE, key)).first()
+    row = (await _USER_AND_STATE.run(conn, key)).first()
     if row is None or row.state_of is None:
         if row is None:
             await conn.execute(insert_ignore(session, User, {**key, "language": language, "created": utcnow()}))
-            row = (await conn.execute(_USER_AND_STATE, key)).one()
+            row = (await _USER_AND_STATE.run(conn, key)).rows[0]
         if row.state_of is None:
             await conn.execute(insert_ignore(session, UserState, {"user_id": row.id, "updated": utcnow()}))
-            row = (await conn.execute(_USER_AND_STATE, key)).one()
+            row = (await _USER_AND_STATE.run(conn, key)).rows[0]
     user = User(id=row.id, platform=row.platform, platform_user_id=row.platform_user_id, language=row.language,
                 created=row.created)
     state = UserState(user_id=row.state_of, choices=row.choices, step=row.step, data=row.data, updated=row.updated)
@@ -70,14 +71,14 @@ async def load_state(session: AsyncSession, *, user_id: int) -> UserState:
     return (await session.execute(select(UserState).where(col(UserState.user_id) == user_id))).scalar_one()
 
 
-_SAVE_CHOICES = (update(UserState.__table__).where(_S.user_id == bindparam("s_user"))  # type: ignore[attr-defined]
-                 .values(choices=bindparam("s_choices"), updated=bindparam("s_updated")))
+_SAVE_CHOICES = Direct(update(UserState.__table__).where(_S.user_id == bindparam("s_user"))  # type: ignore[attr-defined]
+                       .values(choices=bindparam("s_choices"), updated=bindparam("s_updated")))
 
 
 async def save_choices(session: AsyncSession, *, user_id: int, payloads: list[str]) -> None:
     """Remember the last numbered choices so a typed number can pick one."""
     conn = await session.connection()
-    await conn.execute(_SAVE_CHOICES, {"s_user": user_id, "s_choices": json.dumps(payloads[:CHOICES_KEPT]),
+    await _SAVE_CHOICES.run(conn, {"s_user": user_id, "s_choices": json.dumps(payloads[:CHOICES_KEPT]),
                                        "s_updated": utcnow()})
 
 
