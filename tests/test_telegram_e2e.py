@@ -272,6 +272,7 @@ async def test_contest_by_deep_link_with_staff_results(api: FakeTelegramAPI, db_
     assert "3 người dự thi" in results.params["text"]
     edits = api.calls_to("editMessageText", chat_id=6001)
     assert len(edits) >= 10, "contest questions are edited in place"
+    assert len({c.params["message_id"] for c in edits}) == 1, "every edit went to the one question message"
 
 
 async def test_sigterm_finishes_updates_in_flight(api: FakeTelegramAPI, db_url: str, tmp_path: Path) -> None:

@@ -193,7 +193,8 @@ class TelegramChannel:
             if answered is not None:
                 await answered
             if inbound is not None:
-                await self.sender.send_replies(int(inbound.chat_id), replies)
+                pressed = query.message.message_id if query.message is not None else None
+                await self.sender.send_replies(int(inbound.chat_id), replies, pressed)
 
     async def on_group_quiz(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/quiz [topic] [n]` in a group: staff start a round of native quiz polls."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
@@ -31,6 +32,7 @@ BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 MAX_RETRY_AFTER_WAITS = 3
 MAX_CAPTION = 1024                     # https://core.telegram.org/bots/api#senddocument
 MAX_PHOTO_BYTES = 10 * 1024 * 1024     # https://core.telegram.org/bots/api#sendphoto (larger: as a document)
+CARRIED_KEPT = 50_000                  # (chat, message) -> edit key facts kept per process
 
 
 class Sender:
@@ -40,6 +42,10 @@ class Sender:
         self.bot = bot
         self.db = db
         self._chat_free_at: dict[int, float] = {}
+        # (chat, message id) -> the edit key that message carries. A fact that never changes
+        # (a message keeps its key), so a per-process copy can never be stale; the key's
+        # *latest* message is in the database (telegram_messages), shared by all processes.
+        self._carried: OrderedDict[tuple[int, int], str] = OrderedDict()
 
     async def call(self, chat_id: int, what: str, request: Callable[[], Awaitable[T]]) -> T | None:
         """Run one Bot API call for a chat; retry 429/5xx/network errors; None when it failed for good."""
@@ -87,12 +93,15 @@ class Sender:
         return await self.call(chat_id, "sendMessage", lambda: self.bot.send_message(
             chat_id, text, reply_markup=markup, disable_web_page_preview=True))
 
-    async def send_replies(self, chat_id: int, replies: list[Reply]) -> None:
-        """Show the core's replies in order: new messages, or edits of a keyed message."""
+    async def send_replies(self, chat_id: int, replies: list[Reply], pressed: int | None = None) -> None:
+        """Show the core's replies in order: new messages, or edits of a keyed message.
+
+        `pressed` is the id of the message whose button was pressed: when it carries the first
+        reply's key, that message is edited with no look-up."""
         for position, reply in enumerate(replies):
             # Edit in place only when nothing went out before it in this turn (a contest's next
             # question); after feedback, a fresh message keeps the chat in reading order.
-            if reply.edit_key and position == 0 and await self._edit_keyed(chat_id, reply):
+            if reply.edit_key and position == 0 and await self._edit_keyed(chat_id, reply, pressed):
                 continue
             last: Message | None = None
             for text, markup in reply_pieces(reply):
@@ -102,7 +111,14 @@ class Sender:
                     await remember_keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key,
                                                  message_id=last.message_id)
                     await session.commit()
+                self._remember_carried(chat_id, last.message_id, reply.edit_key)
             await self.send_files(chat_id, reply.files)
+
+    def _remember_carried(self, chat_id: int, message_id: int, edit_key: str) -> None:
+        self._carried[(chat_id, message_id)] = edit_key
+        self._carried.move_to_end((chat_id, message_id))
+        if len(self._carried) > CARRIED_KEPT:
+            self._carried.popitem(last=False)
 
     # --- files (issue 7): a chart goes as a photo, anything else as a document ---------------------
 
@@ -117,21 +133,22 @@ class Sender:
             return await self.bot.send_photo(chat_id, photo=file.data, filename=file.filename, caption=caption)
         return await self.bot.send_document(chat_id, document=file.data, filename=file.filename, caption=caption)
 
-    async def _edit_keyed(self, chat_id: int, reply: Reply) -> bool:
-        """Edit the message that carries the reply's key; False when there is none to edit."""
+    async def _edit_keyed(self, chat_id: int, reply: Reply, pressed: int | None) -> bool:
+        """Edit the message that carries the reply's key (the pressed one if it does, else the
+        key's latest); False when there is none to edit."""
         assert reply.edit_key is not None
         pieces = reply_pieces(reply)
         if len(pieces) != 1:
             return False
-        # writer(): a one-row read, on SQLite run at once on the loop's thread (no hand-off).
-        async with self.db.writer() as session:
-            message_id = await keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key)
+        message_id = pressed if pressed is not None and self._carried.get((chat_id, pressed)) == reply.edit_key \
+            else await self._latest_keyed(chat_id, reply.edit_key)
         if message_id is None:
             return False
         text, markup = pieces[0]
         try:
             await self.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup,
                                              disable_web_page_preview=True)
+            self._remember_carried(chat_id, message_id, reply.edit_key)
             return True
         except BadRequest as exc:
             # Editing to identical content is an error on Telegram; the message already shows it.
@@ -141,6 +158,11 @@ class Sender:
             edited = await self.call(chat_id, "editMessageText", lambda: self.bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup, disable_web_page_preview=True))
             return edited is not None
+
+    async def _latest_keyed(self, chat_id: int, edit_key: str) -> int | None:
+        # writer(): a one-row read, on SQLite run at once on the loop's thread (no hand-off).
+        async with self.db.writer() as session:
+            return await keyed_message(session, chat_id=str(chat_id), edit_key=edit_key)
 
 
 def _as_photo(file: Attachment) -> bool:
