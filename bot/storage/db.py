@@ -222,8 +222,6 @@ def _waiting_for_lock(conn: sqlite3.Connection, seconds: float, fn: Callable[...
             conn.execute("PRAGMA busy_timeout=0")
 
 
-
-
 def _one_hop_creator(url: str, timeout: float) -> Callable[[], Awaitable[Any]] | None:
     """The engine's `async_creator` for a SQLite file; None (stock aiosqlite) for anything else."""
     parsed = make_url(url)
