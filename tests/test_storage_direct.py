@@ -1,0 +1,68 @@
+"""Direct statements (storage/direct.py) give exactly what SQLAlchemy gives for the same statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import bindparam, select, update
+
+from bot.storage.db import Database, in_writer
+from bot.storage.direct import Direct
+from bot.storage.models import Attempt, User
+from bot.storage.users import get_or_create_user
+
+_U = User.__table__.c  # type: ignore[attr-defined]
+_A = Attempt.__table__.c  # type: ignore[attr-defined]
+
+
+async def test_direct_rows_equal_sqlalchemy_rows_and_writes_commit_with_the_session(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'direct.db'}")
+    await db.upgrade()
+    async with db.session() as session:
+        user = await get_or_create_user(session, platform="telegram", platform_user_id="42", language="vi")
+        await session.commit()
+    read = Direct(select(_U.id, _U.language, _U.created).where(_U.platform == "telegram",
+                                                              _U.platform_user_id == bindparam("who")))
+    async with db.session() as session:           # not in a writer: SQLAlchemy's own execution
+        assert not in_writer()
+        through_sqlalchemy = (await read.run(await session.connection(), {"who": "42"})).rows
+    async with db.writer() as session:            # in a writer: straight on sqlite3
+        assert in_writer()
+        direct = (await read.run(await session.connection(), {"who": "42"})).rows
+    assert [tuple(r) for r in direct] == [tuple(r) for r in through_sqlalchemy]
+    assert direct[0].id == user.id and isinstance(direct[0].created, datetime)
+
+    rename = Direct(update(User.__table__).where(_U.id == bindparam("uid")).values(language=bindparam("lang")))  # type: ignore[arg-type]
+    async with db.writer() as session:
+        changed = await rename.run(await session.connection(), {"uid": user.id, "lang": "en"})
+        await session.rollback()                  # a direct write belongs to the session's transaction
+    assert changed.rowcount == 1
+    async with db.writer() as session:
+        assert (await read.run(await session.connection(), {"who": "42"})).rows[0].language == "vi"
+        await rename.run(await session.connection(), {"uid": user.id, "lang": "en"})
+        await session.commit()
+    async with db.session() as session:
+        assert (await read.run(await session.connection(), {"who": "42"})).rows[0].language == "en"
+    await db.close()
+
+
+async def test_direct_datetimes_compare_as_sqlalchemy_stores_them(tmp_path: Path) -> None:
+    """A time bound through the direct path matches a time SQLAlchemy stored (same text form)."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'times.db'}")
+    await db.upgrade()
+    stamp = datetime(2026, 12, 1, 2, 0, 30, 123456, tzinfo=UTC)
+    async with db.session() as session:
+        user = await get_or_create_user(session, platform="t", platform_user_id="1", language="vi")
+        session.add(Attempt(user_id=user.id, mode="practice", contest_id=None, round_no=0, registration_id=None,
+                            channel="t", chat_id="1", lang="vi", questions="{}", n_questions=1, started=stamp,
+                            deadline=stamp + timedelta(minutes=5)))
+        await session.commit()
+    find = Direct(select(_A.id, _A.deadline).where(_A.started == bindparam("at"), _A.deadline > bindparam("now")))
+    async with db.writer() as session:
+        conn = await session.connection()
+        found = (await find.run(conn, {"at": stamp, "now": stamp})).rows
+        late = (await find.run(conn, {"at": stamp, "now": stamp + timedelta(minutes=6)})).rows
+    assert len(found) == 1 and found[0].deadline.replace(tzinfo=UTC) == stamp + timedelta(minutes=5)
+    assert late == []
+    await db.close()
