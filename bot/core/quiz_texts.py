@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.texts import pick
+
 QUIZ_TEXTS: dict[str, dict[str, str]] = {
     # ---- questions and answers
     "question_head": {"vi": "Câu {no}/{n}", "en": "Question {no}/{n}"},
@@ -222,6 +224,4 @@ QUIZ_TEXTS: dict[str, dict[str, str]] = {
 
 def qt(key: str, lang: str, **values: str) -> str:
     """A practice/contest text in the language (Vietnamese when English is missing)."""
-    texts = QUIZ_TEXTS[key]
-    text = texts.get(lang) or texts["vi"]
-    return text.format(**values) if values else text
+    return pick(QUIZ_TEXTS, key, lang, values)

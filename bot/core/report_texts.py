@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.texts import pick
+
 REPORT_TEXTS: dict[str, dict[str, str]] = {
     # ---- contest results and announcements
     "results_files": {"vi": "📎 Bảng kết quả đầy đủ (Excel) và biểu đồ của cuộc thi {code}.",
@@ -78,5 +80,4 @@ REPORT_TEXTS: dict[str, dict[str, str]] = {
 
 def rt(key: str, lang: str, **values: str) -> str:
     """A reports/curation text in the language (Vietnamese when missing), with values filled in."""
-    texts = REPORT_TEXTS[key]
-    return texts.get(lang, texts["vi"]).format(**values)
+    return pick(REPORT_TEXTS, key, lang, values)

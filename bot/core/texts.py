@@ -74,6 +74,11 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def t(key: str, lang: str, **values: str) -> str:
     """The text for a key in a language (Vietnamese when English is missing)."""
-    texts = TEXTS[key]
+    return pick(TEXTS, key, lang, values)
+
+
+def pick(table: dict[str, dict[str, str]], key: str, lang: str, values: dict[str, str]) -> str:
+    """`table[key]` in the language (Vietnamese when it is missing), with `values` filled in."""
+    texts = table[key]
     text = texts.get(lang) or texts["vi"]
     return text.format(**values) if values else text
