@@ -24,6 +24,7 @@ from sqlmodel import col
 from bot.contests.contests import ContestInfo, as_utc, round_at
 from bot.quiz.bank import QuizBank
 from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot, snapshot_json
+from bot.storage.db import connection_of
 from bot.storage.direct import Direct
 from bot.storage.models import Attempt, AttemptAnswer, Registration
 
@@ -240,7 +241,7 @@ async def _record_fast(session: AsyncSession, attempt_id: int, fixed: _Fixed, qu
                               "q_id": question.id, "q_opt": option, "q_ok": correct}
     if finishing:
         params["a_ms"] = _ms(fixed.started, now)
-    conn = await session.connection()
+    conn = await connection_of(session)
     advance, store = _STATEMENTS[("postgresql" if conn.dialect.name == "postgresql" else "sqlite", finishing)]
     moved = (await advance.run(conn, params)).first()
     if moved is None:

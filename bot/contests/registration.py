@@ -9,8 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.storage.models import Attempt, Contest, Registration, StaffRole, User
+from bot.storage.models import Attempt, Contest, Registration, StaffRole
 from bot.storage.upsert import insert_ignore
+from bot.storage.users import Person
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class PersonalData:
     staff_units: list[str]
 
 
-async def personal_data(session: AsyncSession, *, user: User, user_key: str) -> PersonalData:
+async def personal_data(session: AsyncSession, *, user: Person, user_key: str) -> PersonalData:
     assert user.id is not None
     regs = await session.execute(select(col(Contest.code), Registration)
                                  .join(Contest, col(Contest.id) == col(Registration.contest_id))

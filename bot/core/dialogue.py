@@ -23,8 +23,15 @@ from bot.core.texts import t
 from bot.storage.db import Database
 from bot.storage.events import claim_event
 from bot.storage.faults import alert_admins, db_fault
-from bot.storage.models import User, UserState
-from bot.storage.users import CHOICES_KEPT, load_user_and_state, save_choices, set_language, stored_choices
+from bot.storage.users import (
+    CHOICES_KEPT,
+    DialogueState,
+    Person,
+    load_user_and_state,
+    save_choices,
+    set_language,
+    stored_choices,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +46,8 @@ class Turn:
     """Everything a handler needs about the message being handled."""
 
     inbound: Inbound
-    user: User
-    state: UserState
+    user: Person
+    state: DialogueState
     session: AsyncSession
     lang: str
     is_admin: bool

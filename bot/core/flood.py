@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.core.dialogue import Routes, Turn
 from bot.core.messages import Reply
 from bot.core.texts import t
+from bot.storage.db import connection_of
 from bot.storage.direct import Direct
 from bot.storage.models import FloodCounter
 
@@ -70,7 +71,7 @@ class FloodFeature:
         """Pass the message on (None), or drop it: a notice for the first one dropped, silence after."""
         if turn.inbound.channel in EXEMPT_CHANNELS:
             return None
-        conn = await turn.session.connection()
+        conn = await connection_of(turn.session)
         statement = _STATEMENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
         taken = await statement.run(conn, {"user_id": turn.user_id, "now": self.now(), "cap": self.capacity,
                                            "rate": self.rate})

@@ -17,7 +17,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
@@ -26,6 +32,7 @@ _IN_WRITER: ContextVar[bool] = ContextVar("rightsbot_in_writer", default=False)
 # Any fixed number: PostgreSQL advisory lock so processes starting together migrate one at a time.
 MIGRATION_LOCK_ID = 7_104_2024
 BUSY_TIMEOUT_S = 30.0
+_KEPT_CONNECTION = "rightsbot_connection"
 
 
 class Database:
@@ -195,6 +202,20 @@ class _OneHopConnection(aiosqlite.Connection):
                 if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
         return await super()._execute(_waiting_for_lock, self._conn, self.wait_seconds, fn, *args, **kwargs)
+
+
+async def connection_of(session: AsyncSession) -> AsyncConnection:
+    """`await session.connection()`, kept in the session's `info` for the rest of its transaction.
+
+    Each `session.connection()` is a trip through SQLAlchemy's greenlet; a chat turn's statements
+    ask for it five times. A kept connection is used only while it is open and in a transaction
+    (a commit or rollback closes it, and the next call takes the new transaction's).
+    """
+    kept = session.info.get(_KEPT_CONNECTION)
+    sync = kept.sync_connection if kept is not None else None
+    if kept is None or sync is None or sync.closed or sync.invalidated or not sync.in_transaction():
+        kept = session.info[_KEPT_CONNECTION] = await session.connection()
+    return cast(AsyncConnection, kept)
 
 
 def in_writer() -> bool:

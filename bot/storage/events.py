@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
+from bot.storage.db import connection_of
 from bot.storage.direct import Direct
 from bot.storage.models import ProcessedEvent, utcnow
 
@@ -23,7 +24,7 @@ _CLAIM = {"postgresql": Direct(postgresql.insert(_TABLE).values(_VALUES).on_conf
 async def claim_event(session: AsyncSession, *, channel: str, event_id: str) -> bool:
     """True the first time an event id is seen; False for a redelivery. Runs in the caller's
     transaction, so the claim commits (or rolls back) together with the event's effect."""
-    conn = await session.connection()
+    conn = await connection_of(session)
     statement = _CLAIM["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     result = await statement.run(conn, {"e_channel": channel, "e_id": event_id[:96], "e_created": utcnow()})
     if not result.rowcount:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.storage.db import connection_of
 from bot.storage.direct import Direct
 from bot.storage.models import User, UserState, utcnow
 from bot.storage.upsert import insert_ignore
@@ -37,15 +40,38 @@ _USER_AND_STATE = Direct(
 )
 
 
+@dataclass(slots=True)
+class Person:
+    """A `users` row as a chat turn reads it (a plain copy: the ORM object costs more to build
+    than the read itself). Change it in the database with `set_language`."""
+
+    id: int
+    platform: str
+    platform_user_id: str
+    language: str
+    created: datetime
+
+
+@dataclass(slots=True)
+class DialogueState:
+    """A `user_state` row as a chat turn reads it; change it with `save_step` and `save_choices`."""
+
+    user_id: int
+    choices: str
+    step: str | None
+    data: str
+    updated: datetime
+
+
 async def load_user_and_state(session: AsyncSession, *, platform: str, platform_user_id: str,
-                              language: str) -> tuple[User, UserState]:
+                              language: str) -> tuple[Person, DialogueState]:
     """The user and their dialogue state in ONE read; on first contact the missing rows are
     created first (race-safe: `ON CONFLICT DO NOTHING`, then read again).
 
-    The objects returned are detached copies of the rows, not tracked by the session: change
-    the database with `set_language`, `save_step` and `save_choices`.
+    The objects returned are plain copies of the rows, not tracked by the session: change the
+    database with `set_language`, `save_step` and `save_choices`.
     """
-    conn = await session.connection()
+    conn = await connection_of(session)
     key = {"platform": platform, "platform_user_id": platform_user_id}
     row = (await _USER_AND_STATE.run(conn, key)).first()
     if row is None or row.state_of is None:
@@ -55,10 +81,8 @@ async def load_user_and_state(session: AsyncSession, *, platform: str, platform_
         if row.state_of is None:
             await conn.execute(insert_ignore(session, UserState, {"user_id": row.id, "updated": utcnow()}))
             row = (await _USER_AND_STATE.run(conn, key)).rows[0]
-    user = User(id=row.id, platform=row.platform, platform_user_id=row.platform_user_id, language=row.language,
-                created=row.created)
-    state = UserState(user_id=row.state_of, choices=row.choices, step=row.step, data=row.data, updated=row.updated)
-    return user, state
+    return (Person(row.id, row.platform, row.platform_user_id, row.language, row.created),
+            DialogueState(row.state_of, row.choices, row.step, row.data, row.updated))
 
 
 async def set_language(session: AsyncSession, *, user_id: int, language: str) -> None:
@@ -77,7 +101,7 @@ _SAVE_CHOICES = Direct(update(UserState.__table__).where(_S.user_id == bindparam
 
 async def save_choices(session: AsyncSession, *, user_id: int, payloads: list[str]) -> None:
     """Remember the last numbered choices so a typed number can pick one."""
-    conn = await session.connection()
+    conn = await connection_of(session)
     await _SAVE_CHOICES.run(conn, {"s_user": user_id, "s_choices": json.dumps(payloads[:CHOICES_KEPT]),
                                        "s_updated": utcnow()})
 
@@ -90,7 +114,7 @@ async def save_step(session: AsyncSession, *, user_id: int, step: str | None, da
     )
 
 
-def stored_choices(state: UserState) -> list[str]:
+def stored_choices(state: UserState | DialogueState) -> list[str]:
     try:
         value = json.loads(state.choices or "[]")
     except ValueError:
