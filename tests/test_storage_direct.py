@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, select, update
+import pytest
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from bot.storage.db import Database, in_writer
+from bot.storage.db import Database, connection_of, in_writer
 from bot.storage.direct import Direct
 from bot.storage.models import Attempt, User
 from bot.storage.users import get_or_create_user
@@ -65,4 +67,38 @@ async def test_direct_datetimes_compare_as_sqlalchemy_stores_them(tmp_path: Path
         late = (await find.run(conn, {"at": stamp, "now": stamp + timedelta(minutes=6)})).rows
     assert len(found) == 1 and found[0].deadline.replace(tzinfo=UTC) == stamp + timedelta(minutes=5)
     assert late == []
+    await db.close()
+
+
+async def test_direct_on_each_backend_matches_sqlalchemy_and_raises_its_errors(db_url: str) -> None:
+    """On PostgreSQL a direct statement runs on SQLAlchemy's asyncpg adapter: same rows, same
+    transaction (a rollback undoes it), and a constraint violation is SQLAlchemy's IntegrityError."""
+    db = Database(db_url)
+    await db.upgrade()
+    async with db.session() as session:
+        user = await get_or_create_user(session, platform="telegram", platform_user_id="7", language="vi")
+        await session.commit()
+    read = Direct(select(_U.id, _U.language, _U.created).where(_U.platform == bindparam("p"),
+                                                              _U.platform_user_id == bindparam("who")))
+    async with db.session() as session:
+        expected = [tuple(r) for r in (await session.execute(
+            select(_U.id, _U.language, _U.created).where(_U.platform == "telegram", _U.platform_user_id == "7"))).all()]
+    async with db.writer() as session:
+        conn = await connection_of(session)
+        assert await connection_of(session) is conn          # kept for the transaction
+        got = await read.run(conn, {"p": "telegram", "who": "7"})
+        changed = await Direct(update(User.__table__).where(_U.id == bindparam("uid"))  # type: ignore[arg-type]
+                               .values(language=bindparam("lang"))).run(conn, {"uid": user.id, "lang": "en"})
+        await session.rollback()
+        assert await connection_of(session) is not conn      # a new transaction, a new connection
+    assert [tuple(r) for r in got.rows] == expected and got.rowcount == 1 and changed.rowcount == 1
+    async with db.writer() as session:
+        assert (await read.run(await connection_of(session), {"p": "telegram", "who": "7"})).rows[0].language == "vi"
+        duplicate = Direct(insert(User.__table__).values(  # type: ignore[arg-type]
+            platform="telegram", platform_user_id="7", language="vi", created=bindparam("at")))
+        with pytest.raises(IntegrityError):
+            await duplicate.run(await connection_of(session), {"at": datetime.now(UTC)})
+        await session.rollback()
+    async with db.writer() as session:                        # the connection is usable again
+        assert (await read.run(await connection_of(session), {"p": "telegram", "who": "7"})).rowcount == 1
     await db.close()
