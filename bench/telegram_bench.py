@@ -40,6 +40,7 @@ from bot.storage.db import Database  # noqa: E402
 from bot.storage.models import Attempt, AttemptAnswer, utcnow  # noqa: E402
 from bot.storage.users import get_or_create_user  # noqa: E402
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, Call, FakeTelegramAPI  # noqa: E402
+from tests.scale_support import shown_message  # noqa: E402
 from tests.telegram_harness import bot_env, free_port, running_bot  # noqa: E402
 
 QUESTIONS = ["tuoi ung cu", "quyen tre em la gi", "ngay nhan quyen the gioi", "cong uoc quyen tre em",
@@ -53,9 +54,12 @@ class BenchAPI(FakeTelegramAPI):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: dict[int, asyncio.Future[float]] = {}
+        self.shown: dict[int, int] = {}     # chat -> the message its last reply showed (presses carry it)
 
     async def _record(self, call: Call) -> None:
         if call.method in REPLIES:
+            chat = int(call.params.get("chat_id", 0))
+            self.shown[chat] = shown_message(call)
             future = self.waiting.pop(int(call.params.get("chat_id", 0)), None)
             if future is not None and not future.done():
                 future.set_result(call.at)
@@ -91,9 +95,9 @@ def message_update(chat_id: int, text: str) -> dict[str, Any]:
                         "from": user, "text": text}}
 
 
-def press_update(chat_id: int, data: str) -> dict[str, Any]:
+def press_update(chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
     user = {"id": chat_id, "is_bot": False, "first_name": "S", "language_code": "vi"}
-    message = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+    message = {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
                "from": {"id": BOT_ID, "is_bot": True, "first_name": "B", "username": BOT_USERNAME}, "text": "?"}
     return {"callback_query": {"id": f"q{chat_id}{time.perf_counter_ns()}", "from": user, "chat_instance": "c",
                                "data": data, "message": message}}
@@ -191,7 +195,7 @@ async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]], t
         for no, correct in enumerate(right):
             option = correct if rng.random() < 0.7 else (correct + 1) % 4
             score += option == correct
-            latencies.append(await timed(api, pusher, chat, press_update(chat, f"a:{attempt_id}:{no}:{option}")))
+            latencies.append(await timed(api, pusher, chat, press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat, 1))))
             if think:
                 await asyncio.sleep(think * (0.5 + rng.random()))
         expected[attempt_id] = score

@@ -163,6 +163,14 @@ def press_update(update_id: int, chat: int, data: str, message_id: int = 1) -> J
                                                        "data": data, "message": message}}
 
 
+def shown_message(call: Call) -> int:
+    """The id of the message a reply showed: a button press carries it, as Telegram's clients do."""
+    if call.method == "editMessageText":
+        return int(call.params["message_id"])
+    result = call.result
+    return int(result["message_id"]) if isinstance(result, dict) and "message_id" in result else 1
+
+
 def payloads(call: Call) -> list[str]:
     rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
     return [str(b["callback_data"]) for row in rows for b in row if b.get("callback_data")]
@@ -244,14 +252,16 @@ class Student:
     async def say(self, text: str, marker: str) -> str:
         return await self._deliver(message_update(self.balancer.update_id(), self.chat, text), marker)
 
-    async def press(self, data: str, marker: str) -> str:
-        return await self._deliver(press_update(self.balancer.update_id(), self.chat, data), marker)
+    async def press(self, button: tuple[str, int], marker: str) -> str:
+        data, message_id = button
+        return await self._deliver(press_update(self.balancer.update_id(), self.chat, data, message_id), marker)
 
-    def button(self, prefix: str, suffix: str = "") -> str:
+    def button(self, prefix: str, suffix: str = "") -> tuple[str, int]:
+        """The latest button whose data has this prefix and suffix, with the message carrying it."""
         for call in reversed(self.api.by_chat[self.chat]):
             for payload in payloads(call):
                 if payload.startswith(prefix) and payload.endswith(suffix):
-                    return payload
+                    return payload, shown_message(call)
         raise AssertionError(f"student {self.number}: no button {prefix}…{suffix}")
 
     async def take(self, code: str, questions: int) -> None:
@@ -266,7 +276,8 @@ class Student:
             option = choose_option(self.number, no, question, self.right_percent)
             self.expected_score += option == right_option(question) if "Đáp án đúng" in question else 0
             self.sent_answers.append((no, option))
-            press = next(p for p in payloads(self.api.by_chat[self.chat][-1]) if p.startswith("a:") and p.endswith(f":{option}"))
+            shown = self.api.by_chat[self.chat][-1]
+            press = next(p for p in payloads(shown) if p.startswith("a:") and p.endswith(f":{option}")), shown_message(shown)
             marker = f"Câu {no + 2}/{questions}" if no + 1 < questions else "dự đoán"
             start = time.perf_counter()
             question = await self.press(press, marker)
