@@ -142,16 +142,21 @@ _VIEW_COLUMNS = (_A.id, _A.user_id, _A.mode, _A.contest_id, _A.round_no, _A.stat
                  _A.score, _A.prediction, _A.started, _A.deadline, _A.finished, _A.duration_ms, _A.lang)
 
 
+_VIEW = Direct(select(*_VIEW_COLUMNS).where(_A.id == bindparam("a_id")))
+_QUESTIONS = Direct(select(_A.questions).where(_A.id == bindparam("a_id")))
+
+
 async def load_attempt(session: AsyncSession, attempt_id: int) -> AttemptView | None:
     """The attempt with its snapshot, or None when there is no such attempt."""
-    row = (await session.execute(select(*_VIEW_COLUMNS).where(_A.id == attempt_id))).first()
+    conn = await connection_of(session)
+    row = (await _VIEW.run(conn, {"a_id": attempt_id})).first()
     if row is None:
         return None
     started = as_utc(row.started)
     key = _key(session, attempt_id)
     fixed = _fixed.get(key)
     if fixed is None or fixed.started != started or fixed.user_id != row.user_id:
-        text = (await session.execute(select(_A.questions).where(_A.id == attempt_id))).scalar_one()
+        text = (await _QUESTIONS.run(conn, {"a_id": attempt_id})).rows[0].questions
         fixed = _Fixed(user_id=row.user_id, mode=row.mode, contest_id=row.contest_id, round_no=row.round_no,
                        n_questions=row.n_questions, lang=row.lang, started=started, snapshot=_decode(text))
     _keep(key, fixed)

@@ -106,12 +106,14 @@ async def save_choices(session: AsyncSession, *, user_id: int, payloads: list[st
                                        "s_updated": utcnow()})
 
 
+_SAVE_STEP = Direct(update(UserState.__table__).where(_S.user_id == bindparam("s_user"))  # type: ignore[attr-defined]
+                    .values(step=bindparam("s_step"), data=bindparam("s_data"), updated=bindparam("s_updated")))
+
+
 async def save_step(session: AsyncSession, *, user_id: int, step: str | None, data: dict[str, Any] | None = None) -> None:
     """Set the dialogue step (e.g. a guided form) and its data."""
-    await session.execute(
-        update(UserState).where(col(UserState.user_id) == user_id)
-        .values(step=step, data=json.dumps(data or {}, ensure_ascii=False), updated=utcnow())
-    )
+    await _SAVE_STEP.run(await connection_of(session), {
+        "s_user": user_id, "s_step": step, "s_data": json.dumps(data or {}, ensure_ascii=False), "s_updated": utcnow()})
 
 
 def stored_choices(state: UserState | DialogueState) -> list[str]:
