@@ -68,6 +68,24 @@ async def test_typed_number_picks_a_choice(app: App) -> None:
     assert "Ngày Quốc tế Nhân quyền là 10/12" in answer.text
 
 
+async def test_a_text_that_may_be_a_press_is_one_only_if_that_choice_was_shown(app: App) -> None:
+    """Quick replies that arrive as text (Zalo OA): the text of a choice shown last is its press;
+    the same text for a choice not shown, or without the channel's flag, is just text."""
+    def may_press(text: str, user: str = "u1") -> Inbound:
+        return Inbound("console", user, user, text=text, language="vi", text_may_be_press=True)
+
+    menu = await ask(app, "/chude")
+    assert menu.choices[0].payload == "t:rights"
+    topic = (await app.dialogue.handle(may_press("t:rights")))[0]
+    assert [c.payload for c in topic.choices][:2] == ["e:udhr-adoption", "e:hr-day"]
+    assert "Ngày Quốc tế Nhân quyền là 10/12" in (await app.dialogue.handle(may_press("e:hr-day")))[0].text
+    await ask(app, "/chude", user="u2")                 # u2 was shown the topics, not the entries
+    not_shown = (await app.dialogue.handle(may_press("e:hr-day", user="u2")))[0]
+    assert not_shown.kind == "none" and "10/12" not in not_shown.text
+    unflagged = await ask(app, "t:rights", user="u2")   # shown, but a typed text from this channel
+    assert unflagged.kind == "none" and "e:hr-day" not in [c.payload for c in unflagged.choices]
+
+
 async def test_feedback_counts_once(app: App) -> None:
     reply = await ask(app, "tuyen ngon nhan quyen thong qua nam nao")
     up = next(c.payload for c in reply.choices if c.payload.endswith(":u"))

@@ -289,22 +289,20 @@ class ZaloOAChannel:
         if name != "user_send_text":
             return Inbound(CHANNEL, sender, sender, text="/help", event_id=event_id)
         text = str(message.get("text") or "")
-        payload = await self._payload_of(sender, text)
-        return Inbound(CHANNEL, sender, sender, text="" if payload else text, payload=payload, event_id=event_id)
+        payload = await self._typed_number(sender, text)
+        # An `oa.query.hide` press arrives as a text equal to its payload: the core takes a text
+        # equal to one of the choices it showed this user last as that press.
+        may_be_press = payload is None and 0 < len(text) <= 64 and " " not in text
+        return Inbound(CHANNEL, sender, sender, text="" if payload else text, payload=payload, event_id=event_id,
+                       text_may_be_press=may_be_press)
 
-    async def _payload_of(self, user_id: str, text: str) -> str | None:
-        """The payload a text stands for: a button press, or a number typed from a list we showed.
-
-        An `oa.query.hide` press arrives as a text equal to its payload, so a text that equals
-        one of the payloads we gave this user last is a press. With more than 5 choices we showed
-        a numbered list instead, and a typed number picks from it.
-        """
-        if not text or len(text) > 64 or " " in text:
+    async def _typed_number(self, user_id: str, text: str) -> str | None:
+        """The choice a typed number picks: with more than 5 choices we showed a numbered list
+        instead of buttons (the core's own number picking comes after forms and quizzes)."""
+        if not text.strip().isdecimal() or len(text) > 64:
             return None
         async with self.app.db.session() as session:
             payloads = await last_choices(session, platform=CHANNEL, platform_user_id=user_id)
-        if text in payloads:
-            return text
         return typed_pick(text, payloads) if len(payloads) > OA_MAX_BUTTONS else None
 
     async def _send_broadcast(self, user_id: str, text: str) -> bool:

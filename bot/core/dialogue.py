@@ -129,6 +129,8 @@ class Dialogue:
                                                 language=lang_hint)
         assert user.id is not None
         shown = stored_choices(state)
+        if inbound.text_may_be_press and inbound.payload is None and inbound.text in shown:
+            inbound = replace(inbound, text="", payload=inbound.text)
         turn = Turn(inbound, user, state, session, user.language or "vi", is_admin(self.admins, inbound))
         replies = await self._route(turn)
         payloads = [c.payload for r in replies for c in r.choices]

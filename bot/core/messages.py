@@ -17,6 +17,10 @@ class Inbound:
     event_id: str | None = None     # the platform's update/message id, for de-duplication
     language: str | None = None     # the platform's language hint (Telegram language_code)
     is_group: bool = False
+    # Quick replies that arrive as text (Zalo OA's `oa.query.hide`): a text equal to one of the
+    # choices shown to this user last is that button's press. The core checks it against the
+    # stored choices inside the turn's own transaction.
+    text_may_be_press: bool = False
 
     @property
     def user_key(self) -> str:

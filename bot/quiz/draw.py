@@ -113,8 +113,25 @@ def snapshot_json(questions: Sequence[ShownQuestion]) -> str:
     return json.dumps([asdict(q) for q in questions], ensure_ascii=False, separators=(",", ":"))
 
 
+# Parsed questions shared between attempts: thousands of attempts show the same few hundred bank
+# questions (in at most 24 option orders each), and a process keeps every running attempt's
+# snapshot, so equal questions are kept once (4,000 attempts × 20 questions: 180 MB → a few MB).
+_SHARED: dict[ShownQuestion, ShownQuestion] = {}
+_SHARED_MAX = 50_000    # cleared when full (bank edits leave old wordings behind)
+
+
 def parse_snapshot(text: str) -> list[ShownQuestion]:
-    """The questions an attempt showed, back from its stored JSON."""
+    """The questions an attempt showed, back from its stored JSON (equal ones shared)."""
     rows = json.loads(text)
-    return [ShownQuestion(**{**row, "options": tuple(row["options"]), "options_en": tuple(row.get("options_en") or ())})
+    return [_shared(ShownQuestion(**{**row, "options": tuple(row["options"]),
+                                     "options_en": tuple(row.get("options_en") or ())}))
             for row in rows]
+
+
+def _shared(question: ShownQuestion) -> ShownQuestion:
+    kept = _SHARED.get(question)
+    if kept is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        kept = _SHARED[question] = question
+    return kept
