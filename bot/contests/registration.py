@@ -66,7 +66,6 @@ class PersonalData:
 
 
 async def personal_data(session: AsyncSession, *, user: Person, user_key: str) -> PersonalData:
-    assert user.id is not None
     regs = await session.execute(select(col(Contest.code), Registration)
                                  .join(Contest, col(Contest.id) == col(Registration.contest_id))
                                  .where(col(Registration.user_id) == user.id).order_by(col(Registration.id)))

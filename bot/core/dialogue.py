@@ -54,7 +54,6 @@ class Turn:
 
     @property
     def user_id(self) -> int:
-        assert self.user.id is not None
         return self.user.id
 
 
@@ -127,7 +126,6 @@ class Dialogue:
         lang_hint = "en" if (inbound.language or "").startswith("en") else "vi"
         user, state = await load_user_and_state(session, platform=inbound.channel, platform_user_id=inbound.user_id,
                                                 language=lang_hint)
-        assert user.id is not None
         shown = stored_choices(state)
         if inbound.text_may_be_press and inbound.payload is None and inbound.text in shown:
             inbound = replace(inbound, text="", payload=inbound.text)

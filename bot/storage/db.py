@@ -212,10 +212,15 @@ async def connection_of(session: AsyncSession) -> AsyncConnection:
     (a commit or rollback closes it, and the next call takes the new transaction's).
     """
     kept = session.info.get(_KEPT_CONNECTION)
-    sync = kept.sync_connection if kept is not None else None
-    if kept is None or sync is None or sync.closed or sync.invalidated or not sync.in_transaction():
+    if kept is None or not in_open_transaction(kept):
         kept = session.info[_KEPT_CONNECTION] = await session.connection()
     return cast(AsyncConnection, kept)
+
+
+def in_open_transaction(connection: AsyncConnection) -> bool:
+    """The connection holds a live pooled connection with a transaction begun (no I/O to ask)."""
+    sync = connection.sync_connection
+    return sync is not None and not sync.closed and not sync.invalidated and sync.in_transaction()
 
 
 def in_writer() -> bool:

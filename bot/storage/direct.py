@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-from bot.storage.db import in_writer, run_on_sqlite
+from bot.storage.db import in_open_transaction, in_writer, run_on_sqlite
 
 _ROWCOUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 # What this module uses of SQLAlchemy's asyncpg adapter; any other adapter takes the ordinary path.
@@ -77,7 +77,7 @@ class Direct:
         dialect = connection.dialect
         driver = _dbapi_connection(connection)
         if dialect.name == "sqlite" and in_writer() and driver is not None:
-            compiled = self._compiled.get("sqlite") or self._compile(dialect)
+            compiled = self._compiled_for(dialect)
             try:
                 outcome = await run_on_sqlite(getattr(driver, "driver_connection", None),
                                               lambda raw: _run_sqlite(raw, compiled, params))
@@ -94,7 +94,7 @@ class Direct:
     async def _run_asyncpg(self, connection: AsyncConnection, adapter: Any, params: dict[str, Any]) -> Outcome:
         """As SQLAlchemy's asyncpg cursor runs a statement, without the execution machinery around it."""
         dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
+        compiled = self._compiled_for(dialect)
         arguments = compiled.arguments(params)
         try:
             async with adapter._execute_mutex:
@@ -119,6 +119,9 @@ class Direct:
             return Outcome([], int(match.group(1)) if match else -1)
         rows = compiled.rows(raw_rows)
         return Outcome(rows, len(rows))
+
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
+        return self._compiled.get(dialect.name) or self._compile(dialect)
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
@@ -147,7 +150,6 @@ def _dbapi_connection(connection: AsyncConnection) -> Any | None:
     """The DB-API (adapter) connection under an AsyncConnection that has one checked out, read
     without a trip through SQLAlchemy's greenlet; None when it is not at hand."""
     sync = connection.sync_connection
-    if sync is None or sync.closed or sync.invalidated or not sync.in_transaction():
+    if sync is None or not in_open_transaction(connection):
         return None
-    pooled = sync.connection    # the checked-out connection: no I/O while one is held
-    return pooled.dbapi_connection
+    return sync.connection.dbapi_connection    # checked out: no I/O while one is held
