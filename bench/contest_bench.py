@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from scratch_db import drop_pg, fresh_pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bot import event_loop  # noqa: E402
 from bot.contests.attempts import answer_question, load_attempt, start_contest_attempt  # noqa: E402
 from bot.contests.contests import create_contest  # noqa: E402
 from bot.contests.registration import Declared, register  # noqa: E402
@@ -216,7 +217,7 @@ async def main() -> int:
     bank, _ = load_bank(ROOT / "quizzes")
     levels = [int(level) for level in str(args.concurrency).split(",") if level.strip()]
     print(f"contest bench: {args.people} participants × {args.answers} answers, {args.concurrency} at a time; "
-          f"{len(bank.questions)} questions in the bank")
+          f"{len(bank.questions)} questions in the bank; {event_loop.name()} event loop")
     failed = False
     for level in levels:
         at = f" ×{level}"
@@ -248,4 +249,4 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(event_loop.run(main()))

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from scratch_db import drop_pg, fresh_pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bot import event_loop  # noqa: E402
 from bot.contests.attempts import load_attempt, start_contest_attempt  # noqa: E402
 from bot.contests.contests import create_contest  # noqa: E402
 from bot.contests.registration import Declared, register  # noqa: E402
@@ -276,7 +277,8 @@ async def main() -> None:
     transports = args.transports.split(",")
     backends: list[str] = ["sqlite"] + (["postgresql"] if args.pg and not args.quick else [])
     modes = ["polling"] if args.quick else ["polling", "webhook"]
-    print(f"Telegram benchmark: {os.cpu_count()} cores; bot and fake share them; offered rate {args.rate:.0f}/s")
+    print(f"Telegram benchmark: {os.cpu_count()} cores; bot and fake share them; offered rate {args.rate:.0f}/s; "
+          f"bots on the {event_loop.name()} event loop")
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(os.environ.get("BENCH_LOG_DIR") or tmp_dir)
         echo: dict[tuple[str, str], float] = {}

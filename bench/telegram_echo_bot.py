@@ -20,6 +20,7 @@ from aiohttp import web  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
+from bot import event_loop  # noqa: E402
 from bot.channels.telegram import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor  # noqa: E402
 from bot.channels.telegram_transport import make_request  # noqa: E402
 from bot.channels.webserver import parse_listen  # noqa: E402
@@ -80,4 +81,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    event_loop.run(main())

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from bot import event_loop
 from bot.cli_admin import (
     add_admin_parsers,
     check_quizzes_report,
@@ -230,7 +231,7 @@ def _run_channels(settings: Settings) -> int:
         finally:
             await app.close()
 
-    asyncio.run(serve())
+    event_loop.run(serve())
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot import event_loop
 from bot.app import App
 from bot.channels.webserver import WebChannel, build_web_app, start_web_server
 from bot.config import Settings
@@ -93,7 +94,7 @@ async def run_channels(app: App, settings: Settings, channels: list[Channel] | N
         for channel in channels:
             await channel.start()
             started.append(channel)
-        log.info("running: %s", ", ".join(c.name for c in channels) or "no channel")
+        log.info("running: %s (%s event loop)", ", ".join(c.name for c in channels) or "no channel", event_loop.name())
         await stop.wait()
         log.info("stopping: finishing updates in flight")
     finally:
