@@ -1,8 +1,10 @@
 """Contest benchmark: 2,000 simulated participants × 20 answers driven straight into the engine.
 
-Each answer is one transaction through `answer_question` (the path a button press or typed
-answer takes inside `Dialogue.handle`), taken with `Database.writer()` and committed before the
-next, on the bot's own engine settings (the default connection pool). 1 in 50 answers is also
+Each answer goes through `answer_question` (the path a button press or typed answer takes
+inside `Dialogue.handle`) and is committed before the participant's next, on the bot's own
+engine settings (the default connection pool): once as a transaction of its own
+(`Database.writer()`), once as a unit of the dialogue's group commit (`storage/group_commit.py`:
+answers arriving together share a transaction, as the bot runs them; "grouped"). 1 in 50 answers is also
 sent a second time at once, like a double press, and must change nothing. Prints answers/s,
 p50/p99 per answer, and the lost and double-counted answers (both must be 0). SQLite always;
 PostgreSQL when TEST_DATABASE_URL or --pg URL is given. Also times a smaller run through
@@ -27,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +43,10 @@ from bot.contests.attempts import answer_question, load_attempt, start_contest_a
 from bot.contests.contests import create_contest  # noqa: E402
 from bot.contests.registration import Declared, register  # noqa: E402
 from bot.contests.spec import ContestSpec  # noqa: E402
+from bot.core.dialogue import TURN_LANES_PG  # noqa: E402
 from bot.quiz.bank import QuizBank, load_bank  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
+from bot.storage.group_commit import GroupCommit  # noqa: E402
 from bot.storage.models import Attempt, AttemptAnswer  # noqa: E402
 from bot.storage.users import get_or_create_user  # noqa: E402
 
@@ -96,19 +101,26 @@ async def setup(db: Database, bank: QuizBank, people: int, n_answers: int) -> li
     return attempt_ids
 
 
-async def drive(db: Database, attempts: list[tuple[int, int, list[int]]], concurrency: int) -> tuple[list[float], float]:
-    """Every participant answers all questions in order; participants run `concurrency` at a time."""
+async def drive(db: Database, attempts: list[tuple[int, int, list[int]]], concurrency: int,
+                grouped: bool) -> tuple[list[float], float]:
+    """Every participant answers all questions in order; participants run `concurrency` at a time.
+    Each answer is its own transaction, or (`grouped`) a unit of the dialogue's group commit."""
     latencies: list[float] = []
     queue: asyncio.Queue[tuple[int, int, list[int]]] = asyncio.Queue()
     for item in attempts:
         queue.put_nowait(item)
+    turns = GroupCommit(db, lanes=1 if db.is_sqlite else TURN_LANES_PG)
 
     async def one(attempt_id: int, user_id: int, no: int, option: int) -> None:
         t0 = time.perf_counter()
-        async with db.writer() as session:
-            outcome = await answer_question(session, attempt_id=attempt_id, user_id=user_id, question_no=no,
-                                            option=option, now=NOW + timedelta(seconds=no))
-            await session.commit()
+        work = partial(answer_question, attempt_id=attempt_id, user_id=user_id, question_no=no, option=option,
+                       now=NOW + timedelta(seconds=no))
+        if grouped:
+            outcome = await turns.run(work)
+        else:
+            async with db.writer() as session:
+                outcome = await work(session)
+                await session.commit()
         latencies.append(time.perf_counter() - t0)
         assert outcome.status in ("recorded", "duplicate", "closed"), outcome.status
 
@@ -140,7 +152,8 @@ async def check(db: Database, expected: dict[int, int], n_answers: int) -> tuple
     return lost, doubled
 
 
-async def run_backend(url: str, bank: QuizBank, people: int, n_answers: int, concurrency: int) -> Figures:
+async def run_backend(url: str, bank: QuizBank, people: int, n_answers: int, concurrency: int,
+                      grouped: bool = False) -> Figures:
     db = Database(url)
     await db.upgrade()
     try:
@@ -156,7 +169,7 @@ async def run_backend(url: str, bank: QuizBank, people: int, n_answers: int, con
                 expected[attempt_id] = sum(o == q.correct for o, q in zip(options, view.snapshot.questions, strict=True))
                 plan.append((attempt_id, view.user_id, options))
         cpu = time.process_time()
-        latencies, seconds = await drive(db, plan, concurrency)
+        latencies, seconds = await drive(db, plan, concurrency, grouped)
         cpu = time.process_time() - cpu
         lost, doubled = await check(db, expected, n_answers)
         return Figures(len(latencies), seconds, latencies, lost, doubled, cpu)
@@ -223,20 +236,23 @@ async def main() -> int:
         at = f" ×{level}"
         with tempfile.TemporaryDirectory() as tmp:
             sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-            figures = await run_backend(sqlite_url, bank, args.people, args.answers, level)
-            print(figures.line("SQLite, engine" + at))
-            failed |= bool(figures.lost or figures.doubled)
+            for grouped in (False, True):
+                figures = await run_backend(sqlite_url.replace("bench", f"bench{int(grouped)}"), bank, args.people,
+                                            args.answers, level, grouped)
+                print(figures.line(("SQLite, engine, grouped" if grouped else "SQLite, engine") + at))
+                failed |= bool(figures.lost or figures.doubled)
             if args.dialogue_people:
                 line = await dialogue_run(f"sqlite+aiosqlite:///{tmp}/dialogue.db", args.dialogue_people, args.answers,
                                           level)
                 print(f"{'SQLite, Dialogue.handle' + at:<28} {line}")
         if not args.pg:
             continue
-        for label, runner in (("PostgreSQL, engine", "engine"), ("PostgreSQL, Dialogue.handle", "dialogue")):
+        for label, runner in (("PostgreSQL, engine", "engine"), ("PostgreSQL, engine, grouped", "grouped"),
+                              ("PostgreSQL, Dialogue.handle", "dialogue")):
             url, name = await fresh_pg(args.pg)
             try:
-                if runner == "engine":
-                    figures = await run_backend(url, bank, args.people, args.answers, level)
+                if runner in ("engine", "grouped"):
+                    figures = await run_backend(url, bank, args.people, args.answers, level, runner == "grouped")
                     print(figures.line(label + at))
                     failed |= bool(figures.lost or figures.doubled)
                 elif args.dialogue_people:

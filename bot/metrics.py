@@ -48,6 +48,9 @@ API_ERRORS = Counter("rightsbot_bot_api_errors", "Failed calls to a platform's A
                      "(HTTP status or platform code; 'network' for no answer).", ["channel", "code"], registry=REGISTRY)
 BROADCAST_QUEUE = Gauge("rightsbot_broadcast_queue_depth", "Outbox messages not sent yet, by channel (read from the "
                         "database at scrape time: the same in every process).", ["channel"], registry=REGISTRY)
+TURNS_PER_COMMIT = Histogram("rightsbot_turns_per_commit", "Chat turns committed together in one transaction "
+                             "(group commit, storage/group_commit.py).", registry=REGISTRY,
+                             buckets=(1, 2, 4, 8, 16, 32))
 DB_POOL_IN_USE = Gauge("rightsbot_db_connections_in_use", "Database connections this process has checked out.",
                        registry=REGISTRY)
 
@@ -89,6 +92,11 @@ def answer_recorded(mode: str) -> None:
 def duplicate_dropped(channel: str) -> None:
     """A redelivered update (event id already claimed) had no effect."""
     DUPLICATES.labels(channel).inc()
+
+
+def turns_batched(count: int) -> None:
+    """`count` chat turns were committed in one transaction."""
+    TURNS_PER_COMMIT.observe(count)
 
 
 def api_error(channel: str, code: int | str) -> None:

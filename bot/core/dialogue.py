@@ -14,6 +14,7 @@ import re
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from bot.core.texts import t
 from bot.storage.db import Database
 from bot.storage.events import claim_event
 from bot.storage.faults import alert_admins, db_fault
+from bot.storage.group_commit import GroupCommit
 from bot.storage.users import (
     CHOICES_KEPT,
     DialogueState,
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 CONNECTION_RETRIES = 1          # a message that lost its database connection is tried once more
 CONNECTION_RETRY_PAUSE = 0.5
+TURN_LANES_PG = 4               # transactions of chat turns open at once on PostgreSQL
 _COMMAND_RE = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 
@@ -78,6 +81,9 @@ class Dialogue:
         self.db = db
         self.admins = admins
         self.routes = Routes()
+        # SQLite has one writer: one batch at a time. PostgreSQL: batches side by side, each on
+        # its own pooled connection, while the others wait on the network.
+        self.turns = GroupCommit(db, lanes=1 if db.is_sqlite else TURN_LANES_PG)
 
     def add(self, routes: Routes) -> None:
         """Register a feature's commands, payload prefixes, interceptors and text handler."""
@@ -92,16 +98,10 @@ class Dialogue:
         inbound = sanitized(inbound)
         for attempt in range(1 + CONNECTION_RETRIES):
             try:
-                # One short read-write transaction per message (on SQLite, queued in-process rather
+                # One short read-write transaction per message, shared with the messages that
+                # arrived at the same moment (group commit; on SQLite queued in-process rather
                 # than sleeping in SQLite's busy handler). It commits before any reply goes out.
-                async with self.db.writer() as session:
-                    if inbound.event_id and not await claim_event(session, channel=inbound.channel,
-                                                                  event_id=inbound.event_id):
-                        log.info("duplicate event dropped channel=%s", inbound.channel)
-                        return []
-                    replies = await self._handle_in(session, inbound)
-                    await session.commit()
-                    return replies
+                return await self.turns.run(partial(self._turn, inbound))
             except (SQLAlchemyError, OSError) as exc:
                 # A lost connection (a database restart) is tried once more on a fresh one: the
                 # transaction rolled back, and the event id keeps a commit that did land from
@@ -121,6 +121,13 @@ class Dialogue:
                           "".join(traceback.format_tb(exc.__traceback__)))
                 return [Reply(t("busy", inbound.language if inbound.language == "en" else "vi"), kind="error")]
         return []  # not reached: the last attempt returns
+
+    async def _turn(self, inbound: Inbound, session: AsyncSession) -> list[Reply]:
+        """The message's effect in `session`'s transaction; nothing for a redelivered event."""
+        if inbound.event_id and not await claim_event(session, channel=inbound.channel, event_id=inbound.event_id):
+            log.info("duplicate event dropped channel=%s", inbound.channel)
+            return []
+        return await self._handle_in(session, inbound)
 
     async def _handle_in(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
         lang_hint = "en" if (inbound.language or "").startswith("en") else "vi"
