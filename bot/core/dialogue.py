@@ -22,14 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.messages import Choice, Inbound, Reply
 from bot.core.texts import t
 from bot.storage.db import Database
-from bot.storage.events import claim_event
 from bot.storage.faults import alert_admins, db_fault
 from bot.storage.group_commit import GroupCommit
+from bot.storage.turn_start import begin_turn
 from bot.storage.users import (
     CHOICES_KEPT,
     DialogueState,
     Person,
-    load_user_and_state,
     save_choices,
     set_language,
     stored_choices,
@@ -124,15 +123,16 @@ class Dialogue:
 
     async def _turn(self, inbound: Inbound, session: AsyncSession) -> list[Reply]:
         """The message's effect in `session`'s transaction; nothing for a redelivered event."""
-        if inbound.event_id and not await claim_event(session, channel=inbound.channel, event_id=inbound.event_id):
+        lang_hint = "en" if (inbound.language or "").startswith("en") else "vi"
+        begun = await begin_turn(session, channel=inbound.channel, event_id=inbound.event_id,
+                                 user_id=inbound.user_id, language=lang_hint)
+        if begun is None:
             log.info("duplicate event dropped channel=%s", inbound.channel)
             return []
-        return await self._handle_in(session, inbound)
+        return await self._handle_in(session, inbound, *begun)
 
-    async def _handle_in(self, session: AsyncSession, inbound: Inbound) -> list[Reply]:
-        lang_hint = "en" if (inbound.language or "").startswith("en") else "vi"
-        user, state = await load_user_and_state(session, platform=inbound.channel, platform_user_id=inbound.user_id,
-                                                language=lang_hint)
+    async def _handle_in(self, session: AsyncSession, inbound: Inbound, user: Person,
+                         state: DialogueState) -> list[Reply]:
         shown = stored_choices(state)
         if inbound.text_may_be_press and inbound.payload is None and inbound.text in shown:
             inbound = replace(inbound, text="", payload=inbound.text)

@@ -15,6 +15,7 @@ from bot.storage.direct import Direct
 from bot.storage.models import ProcessedEvent, utcnow
 
 _TABLE = ProcessedEvent.__table__  # type: ignore[attr-defined]
+EVENT_ID_MAX = 96      # the column's length
 _VALUES: dict[str, Any] = {"channel": bindparam("e_channel"), "event_id": bindparam("e_id"), "created": bindparam("e_created")}
 # Built once per dialect (every message runs one): SQLAlchemy reuses the compiled form.
 _CLAIM = {"postgresql": Direct(postgresql.insert(_TABLE).values(_VALUES).on_conflict_do_nothing()),
@@ -26,7 +27,7 @@ async def claim_event(session: AsyncSession, *, channel: str, event_id: str) -> 
     transaction, so the claim commits (or rolls back) together with the event's effect."""
     conn = await connection_of(session)
     statement = _CLAIM["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    result = await statement.run(conn, {"e_channel": channel, "e_id": event_id[:96], "e_created": utcnow()})
+    result = await statement.run(conn, {"e_channel": channel, "e_id": event_id[:EVENT_ID_MAX], "e_created": utcnow()})
     if not result.rowcount:
         metrics.duplicate_dropped(channel)
     return bool(result.rowcount)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -32,12 +32,12 @@ CHOICES_KEPT = 20    # the last choices shown that a typed number can pick
 _U = User.__table__.c  # type: ignore[attr-defined]
 _S = UserState.__table__.c  # type: ignore[attr-defined]
 # Built once: SQLAlchemy reuses its cache key and compiled form on every message.
-_USER_AND_STATE = Direct(
-    select(_U.id, _U.platform, _U.platform_user_id, _U.language, _U.created,
-           _S.user_id.label("state_of"), _S.choices, _S.step, _S.data, _S.updated)
-    .select_from(User.__table__.outerjoin(UserState.__table__, _S.user_id == _U.id))  # type: ignore[attr-defined]
-    .where(_U.platform == bindparam("platform"), _U.platform_user_id == bindparam("platform_user_id"))
-)
+# A user's row and their dialogue state's, as one row (`state_of` is None when there is no state).
+USER_AND_STATE_COLUMNS = (_U.id, _U.platform, _U.platform_user_id, _U.language, _U.created,
+                          _S.user_id.label("state_of"), _S.choices, _S.step, _S.data, _S.updated)
+USER_AND_STATE_JOIN = User.__table__.outerjoin(UserState.__table__, _S.user_id == _U.id)  # type: ignore[attr-defined]
+THIS_USER = and_(_U.platform == bindparam("platform"), _U.platform_user_id == bindparam("platform_user_id"))
+_USER_AND_STATE = Direct(select(*USER_AND_STATE_COLUMNS).select_from(USER_AND_STATE_JOIN).where(THIS_USER))
 
 
 @dataclass(slots=True)
@@ -64,16 +64,18 @@ class DialogueState:
 
 
 async def load_user_and_state(session: AsyncSession, *, platform: str, platform_user_id: str,
-                              language: str) -> tuple[Person, DialogueState]:
+                              language: str, row: Any = None) -> tuple[Person, DialogueState]:
     """The user and their dialogue state in ONE read; on first contact the missing rows are
-    created first (race-safe: `ON CONFLICT DO NOTHING`, then read again).
+    created first (race-safe: `ON CONFLICT DO NOTHING`, then read again). `row`: the user's
+    `USER_AND_STATE_COLUMNS` already read by the caller (then nothing is read here).
 
     The objects returned are plain copies of the rows, not tracked by the session: change the
     database with `set_language`, `save_step` and `save_choices`.
     """
     conn = await connection_of(session)
     key = {"platform": platform, "platform_user_id": platform_user_id}
-    row = (await _USER_AND_STATE.run(conn, key)).first()
+    if row is None:
+        row = (await _USER_AND_STATE.run(conn, key)).first()
     if row is None or row.state_of is None:
         if row is None:
             await conn.execute(insert_ignore(session, User, {**key, "language": language, "created": utcnow()}))
