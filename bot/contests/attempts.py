@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from bot.contests.contests import ContestInfo, as_utc, round_at
 from bot.quiz.bank import QuizBank
-from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot, snapshot_json
+from bot.quiz.draw import ShownQuestion, draw_questions, parse_snapshot_rows, shared, snapshot_rows
 from bot.storage.db import connection_of
 from bot.storage.direct import Direct
 from bot.storage.models import Attempt, AttemptAnswer, Registration
@@ -129,13 +129,13 @@ def _keep(key: tuple[object, int], fixed: _Fixed) -> None:
 
 
 def _encode(snapshot: Snapshot) -> str:
-    return json.dumps({"predict": snapshot.predict, "questions": json.loads(snapshot_json(snapshot.questions))},
+    return json.dumps({"predict": snapshot.predict, "questions": snapshot_rows(snapshot.questions)},
                       ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(text: str) -> Snapshot:
     data = json.loads(text)
-    return Snapshot(tuple(parse_snapshot(json.dumps(data["questions"]))), str(data.get("predict") or "off"))
+    return Snapshot(tuple(parse_snapshot_rows(data["questions"])), str(data.get("predict") or "off"))
 
 
 _VIEW_COLUMNS = (_A.id, _A.user_id, _A.mode, _A.contest_id, _A.round_no, _A.status, _A.n_questions, _A.current_no,
@@ -376,6 +376,10 @@ async def _insert_attempt(session: AsyncSession, *, user_id: int, mode: str, con
     session.add(row)
     await session.flush()
     assert row.id is not None
+    # Known already: the first load_attempt reads the running state only, not the snapshot back.
+    _keep(_key(session, row.id), _Fixed(
+        user_id=user_id, mode=mode, contest_id=contest_id, round_no=round_no, n_questions=len(snapshot.questions),
+        lang=lang, started=as_utc(started), snapshot=Snapshot(tuple(map(shared, snapshot.questions)), snapshot.predict)))
     return row.id
 
 

@@ -9,6 +9,7 @@ import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from bot.quiz.bank import QuizBank, QuizQuestion
 
@@ -110,7 +111,12 @@ def shuffle_options(question: QuizQuestion, rng: random.Random) -> ShownQuestion
 
 def snapshot_json(questions: Sequence[ShownQuestion]) -> str:
     """The JSON stored with an attempt."""
-    return json.dumps([asdict(q) for q in questions], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(snapshot_rows(questions), ensure_ascii=False, separators=(",", ":"))
+
+
+def snapshot_rows(questions: Sequence[ShownQuestion]) -> list[dict[str, Any]]:
+    """The questions as the JSON-ready rows `snapshot_json` stores."""
+    return [asdict(q) for q in questions]
 
 
 # Parsed questions shared between attempts: thousands of attempts show the same few hundred bank
@@ -122,13 +128,18 @@ _SHARED_MAX = 50_000    # cleared when full (bank edits leave old wordings behin
 
 def parse_snapshot(text: str) -> list[ShownQuestion]:
     """The questions an attempt showed, back from its stored JSON (equal ones shared)."""
-    rows = json.loads(text)
-    return [_shared(ShownQuestion(**{**row, "options": tuple(row["options"]),
+    return parse_snapshot_rows(json.loads(text))
+
+
+def parse_snapshot_rows(rows: list[dict[str, Any]]) -> list[ShownQuestion]:
+    """`parse_snapshot` for rows already parsed from JSON."""
+    return [shared(ShownQuestion(**{**row, "options": tuple(row["options"]),
                                      "options_en": tuple(row.get("options_en") or ())}))
             for row in rows]
 
 
-def _shared(question: ShownQuestion) -> ShownQuestion:
+def shared(question: ShownQuestion) -> ShownQuestion:
+    """The one kept copy of an equal question (this one, the first time it is seen)."""
     kept = _SHARED.get(question)
     if kept is None:
         if len(_SHARED) >= _SHARED_MAX:
