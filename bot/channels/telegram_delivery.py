@@ -28,8 +28,8 @@ from bot.storage.db import Database
 from bot.storage.telegram import keyed_message, remember_keyed_message
 
 log = logging.getLogger(__name__)
-# `do_api_request` names a method the library wraps, on purpose (see `Sender._edit`).
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.editMessageText'", category=PTBUserWarning)
+# `do_api_request` names methods the library wraps, on purpose (see `Sender._raw`).
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(editMessageText|sendMessage)'", category=PTBUserWarning)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 T = TypeVar("T")
@@ -94,9 +94,17 @@ class Sender:
     def _hold_chat(self, chat_id: int, seconds: float) -> None:
         self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), time.monotonic() + seconds)
 
-    async def send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
-        return await self.call(chat_id, "sendMessage", lambda: self.bot.send_message(
-            chat_id, text, reply_markup=markup, disable_web_page_preview=True))
+    async def send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> int | None:
+        """sendMessage: the new message's id, or None when it could not be sent."""
+        sent = await self.call(chat_id, "sendMessage", partial(self._raw, "sendMessage", {
+            "chat_id": chat_id, "text": text, "reply_markup": markup, "link_preview_options": _NO_PREVIEW}))
+        return int(sent["message_id"]) if isinstance(sent, dict) and "message_id" in sent else None
+
+    async def _raw(self, method: str, parameters: dict[str, object]) -> object:
+        """A Bot API call whose result is left as Telegram's JSON: only a sent message's id is ever
+        used, and building a `Message` from the reply cost more than the request (profiled).
+        Errors are raised as the library's own methods raise them."""
+        return await self.bot.do_api_request(method, api_kwargs=parameters)
 
     async def send_replies(self, chat_id: int, replies: list[Reply], pressed: int | None = None) -> None:
         """Show the core's replies in order: new messages, or edits of a keyed message.
@@ -108,15 +116,15 @@ class Sender:
             # question); after feedback, a fresh message keeps the chat in reading order.
             if reply.edit_key and position == 0 and await self._edit_keyed(chat_id, reply, pressed):
                 continue
-            last: Message | None = None
+            last: int | None = None
             for text, markup in reply_pieces(reply):
                 last = await self.send_text(chat_id, text, markup) or last
             if reply.edit_key and last is not None:
                 async with self.db.writer() as session:
                     await remember_keyed_message(session, chat_id=str(chat_id), edit_key=reply.edit_key,
-                                                 message_id=last.message_id)
+                                                 message_id=last)
                     await session.commit()
-                self._remember_carried(chat_id, last.message_id, reply.edit_key)
+                self._remember_carried(chat_id, last, reply.edit_key)
             await self.send_files(chat_id, reply.files)
 
     def _remember_carried(self, chat_id: int, message_id: int, edit_key: str) -> None:
@@ -162,10 +170,7 @@ class Sender:
             return await self.call(chat_id, "editMessageText", edit) is not None
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> object:
-        """editMessageText, its result left as Telegram's JSON: the edited message it returns is
-        never used, and building a `Message` from it was a quarter of an edit's cost (profiled).
-        Errors are raised as `bot.edit_message_text` raises them."""
-        return await self.bot.do_api_request("editMessageText", api_kwargs={
+        return await self._raw("editMessageText", {
             "chat_id": chat_id, "message_id": message_id, "text": text, "reply_markup": markup,
             "link_preview_options": _NO_PREVIEW})
 
