@@ -81,6 +81,7 @@ class ZaloStudent:
     inbox: OAInbox
     hooks: list[str]
     turn: list[int]
+    think: float = 0.0
     sent_answers: list[tuple[int, int]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     answer_latencies: list[float] = field(default_factory=list)
@@ -132,6 +133,7 @@ class ZaloStudent:
         await self.say(f"Zalo {letters(self.number)}", "Đăng ký xong")
         question = await self.say(await self.button("rs:"), f"Câu 1/{questions}")
         for no in range(questions):
+            await asyncio.sleep(self.think)      # as the Telegram students do (tests/scale_support.py)
             option = choose_option(self.number, no, question, 70)
             self.sent_answers.append((no, option))
             marker = f"Câu {no + 2}/{questions}" if no + 1 < questions else "dự đoán"
@@ -205,7 +207,7 @@ async def run(processes: int, args: argparse.Namespace, tmp: Path) -> None:
                 think = args.think
                 tg = [Student(n, 5_000_000 + n, api, balancer, unit_search=UNIT_SEARCH, unit_id=UNIT,
                               think=(lambda: think)) for n in range(args.students)]
-                zl = [ZaloStudent(n, f"7{n:018d}", oa, inbox, [b.url + "/zalo/oa" for b in bots], turn)
+                zl = [ZaloStudent(n, f"7{n:018d}", oa, inbox, [b.url + "/zalo/oa" for b in bots], turn, think)
                       for n in range(args.zalo)]
                 sampler = Sampler(name, [b.process.pid for b in bots])
                 sampling = asyncio.create_task(sampler.run())
