@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import sys
 import tempfile
 import time
@@ -214,12 +215,17 @@ async def run(processes: int, args: argparse.Namespace, tmp: Path) -> None:
                 started = time.perf_counter()
                 slots = asyncio.Semaphore(args.concurrent)
 
-                async def limited(work: object) -> None:
+                ramp = random.Random(5)
+
+                async def limited(work: object, index: int) -> None:
                     async with slots:
+                        if index < args.concurrent and args.ramp:    # the first wave arrives over --ramp seconds
+                            await asyncio.sleep(ramp.random() * args.ramp)
                         await work  # type: ignore[misc]
 
                 try:
-                    await asyncio.gather(*(limited(s.take(code, args.questions)) for s in [*tg, *zl]))
+                    everyone = [x for pair in zip(tg, zl, strict=False) for x in pair] + tg[len(zl):] + zl[len(tg):]
+                    await asyncio.gather(*(limited(s.take(code, args.questions), i) for i, s in enumerate(everyone)))
                 finally:
                     seconds = time.perf_counter() - started
                     sampler.stop()
@@ -235,7 +241,8 @@ async def run(processes: int, args: argparse.Namespace, tmp: Path) -> None:
         tg_ans = [x for s in tg for x in s.answer_latencies]
         zl_ans = [x for s in zl for x in s.answer_latencies]
         print(f"\n{processes} bot process{'es' if processes > 1 else ''}: {args.students} Telegram + {args.zalo} Zalo OA "
-              f"students, {args.questions} questions, think {args.think:.1f} s, {args.concurrent} at once; {seconds:.0f} s")
+              f"students, {args.questions} questions, think {args.think:.1f} s, {args.concurrent} at once, "
+              f"arriving over {args.ramp:.0f} s; {seconds:.0f} s")
         print(f"  sustained: {updates / seconds:7.1f} updates/s   {answers / seconds:7.1f} answers/s   "
               f"({updates} updates, {answers} answers)")
         for label, values in (("telegram, every update", tg_all), ("telegram, answers", tg_ans),
@@ -280,6 +287,8 @@ async def main() -> None:
     ap.add_argument("--processes", default="1,2", help="bot process counts to run, comma-separated")
     ap.add_argument("--think", type=float, default=0.0, help="seconds a student thinks before each answer")
     ap.add_argument("--concurrent", type=int, default=400, help="students active at once (the rest queue to start)")
+    ap.add_argument("--ramp", type=float, default=0.0,
+                    help="seconds over which the first --concurrent students arrive (0: all at the same instant)")
     args = ap.parse_args()
     args.zalo = args.students if args.zalo is None else args.zalo
     print(f"Peak load on PostgreSQL: {os.cpu_count()} cores shared by the bot processes, PostgreSQL, the fakes and "
