@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from bot import event_loop
+from bot import event_loop, garbage_collection
 from bot.cli_admin import (
     add_admin_parsers,
     check_quizzes_report,
@@ -226,6 +226,7 @@ def _run_channels(settings: Settings) -> int:
 
     async def serve() -> None:
         app = await build_app(settings)
+        garbage_collection.settle_after_startup()
         try:
             await run_channels(app, settings)
         finally:
