@@ -20,7 +20,7 @@ from aiohttp import web  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
-from bot import event_loop  # noqa: E402
+from bot import event_loop, garbage_collection  # noqa: E402
 from bot.channels.telegram import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor  # noqa: E402
 from bot.channels.telegram_transport import make_request  # noqa: E402
 from bot.channels.webserver import parse_listen  # noqa: E402
@@ -48,6 +48,7 @@ def build() -> Application:  # type: ignore[type-arg]
 
 async def main() -> None:
     application = build()
+    garbage_collection.settle_after_startup()   # the same runtime as `rightsbot run`
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
