@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.storage.db import Database
 from tests.fakes.zalo_bot import FakeZaloBot
 from tests.fakes.zalo_oa import FakeZaloOA
 
@@ -61,6 +62,17 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield url
     finally:
         await _drop_pg_database(name)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A migrated, empty database of each backend."""
+    database = Database(db_url)
+    await database.upgrade()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 def make_settings(db_url: str, knowledge: Path = TEST_KNOWLEDGE, **overrides: object) -> Settings:

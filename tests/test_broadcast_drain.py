@@ -4,10 +4,8 @@ recording sender in place of a platform: claims, retries, the cap, split texts r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.channels.broadcast_drain import BroadcastDrainer, DrainLimits
@@ -22,16 +20,6 @@ from bot.storage.db import Database
 from bot.storage.models import Broadcast, BroadcastClaim, utcnow
 
 CHANNEL = "zalo_bot"
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
-    await database.upgrade()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 class Recorder:

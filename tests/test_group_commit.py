@@ -4,7 +4,6 @@ is handed back only once it is committed, and one failing turn never takes the o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,16 +16,6 @@ from bot.storage.group_commit import GroupCommit
 from bot.storage.models import User, utcnow
 
 _USERS = User.__table__  # type: ignore[attr-defined]
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
-    await database.upgrade()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def counting_commits(db: Database) -> list[int]:

@@ -3,25 +3,12 @@ statement on PostgreSQL, two on SQLite, with the same outcome on both."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import func, select
 
 from bot.storage.db import Database
 from bot.storage.models import ProcessedEvent, User
 from bot.storage.turn_start import begin_turn
 from bot.storage.users import save_step
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
-    await database.upgrade()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def test_a_new_user_is_created_a_redelivery_is_refused_and_state_is_read(db: Database) -> None:
