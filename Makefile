@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/zalo_bench.py
 	$(BIN)/python bench/telegram_bench.py
 	$(BIN)/python bench/peak_load.py
+	$(BIN)/python bench/peak_load.py --processes 1 --students 1000 --think 1.0 --ramp 20   # paced: ~320 answers/s
 
 # Reliability figures (issue 9): the long variants of the reliability tests, then the table in
 # docs/reliability.md. Set TEST_DATABASE_URL to add the PostgreSQL rows. CI runs the short ones in `make test`.
