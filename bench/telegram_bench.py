@@ -39,6 +39,7 @@ from bot.contests.spec import ContestSpec  # noqa: E402
 from bot.quiz.bank import load_bank  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.models import Attempt, AttemptAnswer, utcnow  # noqa: E402
+from bot.storage.telegram import remember_keyed_message  # noqa: E402
 from bot.storage.users import get_or_create_user  # noqa: E402
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, Call, FakeTelegramAPI  # noqa: E402
 from tests.scale_support import shown_message  # noqa: E402
@@ -47,6 +48,7 @@ from tests.telegram_harness import bot_env, free_port, running_bot  # noqa: E402
 QUESTIONS = ["tuoi ung cu", "quyen tre em la gi", "ngay nhan quyen the gioi", "cong uoc quyen tre em",
              "When was the Universal Declaration of Human Rights adopted?", "tuoi bau cu"]
 REPLIES = ("sendMessage", "editMessageText")
+QUESTION_MESSAGE = 2   # the id of the message that shows each student's question (as if the bot had sent it)
 
 
 class BenchAPI(FakeTelegramAPI):
@@ -80,14 +82,24 @@ class Result:
     offered: float = 0.0
     lost: int | None = None
     doubled: int | None = None
+    cpu_us: float = float("nan")   # the bot process's CPU per update in the saturated phase
     note: str = ""
 
     def line(self) -> str:
         ordered = sorted(self.latencies) or [float("nan")]
         p50, p99 = ordered[len(ordered) // 2] * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
         extra = f"  lost {self.lost} double {self.doubled}" if self.lost is not None else ""
-        return (f"{self.name:<44} {self.per_second:7.0f} upd/s   at {self.offered:4.0f}/s: p50 {p50:6.1f} ms"
-                f"  p99 {p99:6.1f} ms{extra}{self.note}")
+        return (f"{self.name:<44} {self.per_second:7.0f} upd/s  CPU {self.cpu_us:5.0f} µs/upd   "
+                f"at {self.offered:4.0f}/s: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms{extra}{self.note}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def message_update(chat_id: int, text: str) -> dict[str, Any]:
@@ -130,14 +142,16 @@ async def timed(api: BenchAPI, pusher: Pusher, chat_id: int, update: dict[str, A
     return await asyncio.wait_for(future, 120) - start
 
 
-async def burst_and_rate(api: BenchAPI, make: Any, burst: int, rate: float, seconds: float, first_chat: int) -> Result:
+async def burst_and_rate(api: BenchAPI, make: Any, burst: int, rate: float, seconds: float, first_chat: int,
+                         pid: int) -> Result:
     """Saturation: `burst` updates at once; latency: `rate` updates/s for `seconds` (distinct chats)."""
     pusher = Pusher(api)
     chats = iter(range(first_chat, first_chat + 10_000_000))
     await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(20)]))  # warm-up
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds(pid)
     await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(burst)]))
     per_second = burst / (time.perf_counter() - start)
+    cpu_us = (cpu_seconds(pid) - cpu) / burst * 1e6
     await asyncio.sleep(0.5)
     waits = []
     begin = time.perf_counter()
@@ -148,13 +162,14 @@ async def burst_and_rate(api: BenchAPI, make: Any, burst: int, rate: float, seco
         chat = next(chats)
         waits.append(asyncio.ensure_future(timed(api, pusher, chat, make(chat))))
     latencies = list(await asyncio.gather(*waits))
-    return Result("", per_second, latencies, rate)
+    return Result("", per_second, latencies, rate, cpu_us=cpu_us)
 
 
 # --- contest set-up and driving ----------------------------------------------------------------------
 
 async def seed_contest(url: str, students: int, questions: int, first_chat: int) -> list[tuple[int, int, list[int]]]:
-    """A running contest and one started attempt per student: (chat id, attempt id, right options)."""
+    """A running contest and one started attempt per student, its first question shown in message
+    QUESTION_MESSAGE: (chat id, attempt id, right options)."""
     db = Database(url)
     await db.upgrade()
     bank, _ = load_bank(ROOT / "quizzes")
@@ -176,6 +191,9 @@ async def seed_contest(url: str, students: int, questions: int, first_chat: int)
                                                          rng=random.Random(i))
                 view = await load_attempt(session, attempt_id)
                 assert view is not None
+                # The first question is on screen, as after the bot's own start of the attempt.
+                await remember_keyed_message(session, chat_id=str(chat), edit_key=f"attempt:{attempt_id}",
+                                             message_id=QUESTION_MESSAGE)
                 plan.append((chat, attempt_id, [q.correct for q in view.snapshot.questions]))
             await session.commit()
     finally:
@@ -196,7 +214,8 @@ async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]], t
         for no, correct in enumerate(right):
             option = correct if rng.random() < 0.7 else (correct + 1) % 4
             score += option == correct
-            latencies.append(await timed(api, pusher, chat, press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat, 1))))
+            latencies.append(await timed(api, pusher, chat, press_update(chat, f"a:{attempt_id}:{no}:{option}",
+                                                                  api.shown.get(chat, QUESTION_MESSAGE))))
             if think:
                 await asyncio.sleep(think * (0.5 + rng.random()))
         expected[attempt_id] = score
@@ -238,29 +257,36 @@ async def scenario(kind: str, mode: str, db_url: str | None, transport: str, arg
                          WEBHOOK_LISTEN=f"127.0.0.1:{port}")
             ready = "setWebhook"
         url = db_url or f"sqlite+aiosqlite:///{tmp / f'{kind}-{mode}-{uuid.uuid4().hex[:6]}.db'}"
-        command = ("bench/telegram_echo_bot.py",) if kind == "echo" else ("-m", "bot", "run")
+        command: tuple[str, ...] = ("bench/telegram_echo_bot.py",) if kind == "echo" else ("-m", "bot", "run")
+        if os.environ.get("BENCH_PROFILE_DIR"):   # cProfile the bot; the stats are written when it stops
+            command = ("-m", "cProfile", "-o", str(Path(os.environ["BENCH_PROFILE_DIR"]) / f"{kind}-{mode}.pstats"),
+                       *command)
         plan = await seed_contest(url, args.students, args.questions, 10_000) if kind == "contest" else []
         env = bot_env(api, url, **extra)
-        async with running_bot(api, env, tmp / f"{kind}-{mode}.log", command=command, ready=ready):
+        async with running_bot(api, env, tmp / f"{kind}-{mode}.log", command=command, ready=ready) as bot:
             await asyncio.sleep(0.5)
+            pid = bot.process.pid
             if kind == "contest":
-                return await contest_result(api, plan, url, args)
+                return await contest_result(api, plan, url, args, pid)
             make = (lambda c: message_update(c, "xin chào")) if kind == "echo" else (
                 lambda c: message_update(c, random.choice(QUESTIONS)))
-            return await burst_and_rate(api, make, args.burst, args.rate, args.seconds, 1_000_000)
+            return await burst_and_rate(api, make, args.burst, args.rate, args.seconds, 1_000_000, pid)
 
 
-async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], url: str, args: argparse.Namespace) -> Result:
+async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], url: str, args: argparse.Namespace,
+                         pid: int) -> Result:
     half = len(plan) // 2
     fast, steady = plan[:half], plan[half:]
+    cpu = cpu_seconds(pid)
     latencies, seconds, expected = await drive_contest(api, fast, think=0.0)
     per_second = len(latencies) / seconds
+    cpu_us = (cpu_seconds(pid) - cpu) / len(latencies) * 1e6
     # Steady: think time chosen so the students offer about `rate` answers a second in total.
     think = max(0.05, len(steady) / args.rate)
     steady_latencies, steady_seconds, steady_expected = await drive_contest(api, steady, think=think)
     expected.update(steady_expected)
     lost, doubled = await count_answers(url, expected, args.questions)
-    return Result("", per_second, steady_latencies, len(steady_latencies) / steady_seconds, lost, doubled)
+    return Result("", per_second, steady_latencies, len(steady_latencies) / steady_seconds, lost, doubled, cpu_us)
 
 
 async def main() -> None:
@@ -273,26 +299,29 @@ async def main() -> None:
     ap.add_argument("--questions", type=int, default=10)
     ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL"))
     ap.add_argument("--transports", default="aiohttp,httpx", help="the echo bot and Q&A run with each; the rest with the first")
+    ap.add_argument("--kinds", default="qa,contest", help="rightsbot runs to make (the echo bot always runs)")
+    ap.add_argument("--backends", default="sqlite,postgresql", help="postgresql runs only with --pg")
+    ap.add_argument("--modes", default="polling,webhook")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.burst, args.students = 3.0, 600, 100
     transports = args.transports.split(",")
-    backends: list[str] = ["sqlite"] + (["postgresql"] if args.pg and not args.quick else [])
-    modes = ["polling"] if args.quick else ["polling", "webhook"]
+    backends = [b for b in args.backends.split(",") if b == "sqlite" or (b == "postgresql" and args.pg and not args.quick)]
+    modes = ["polling"] if args.quick else args.modes.split(",")
     print(f"Telegram benchmark: {os.cpu_count()} cores; bot and fake share them; offered rate {args.rate:.0f}/s; "
           f"bots on the {event_loop.name()} event loop")
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(os.environ.get("BENCH_LOG_DIR") or tmp_dir)
-        echo: dict[tuple[str, str], float] = {}
+        echo: dict[tuple[str, str], Result] = {}
         for transport in transports:
             for mode in modes:
                 result = await scenario("echo", mode, None, transport, args, tmp)
                 result.name = f"echo bot (ceiling), {mode}, {transport}"
-                echo[(mode, transport)] = result.per_second
+                echo[(mode, transport)] = result
                 print(result.line(), flush=True)
         for backend in backends:
             for mode in modes:
-                for kind in ("qa", "contest"):
+                for kind in args.kinds.split(","):
                     for transport in (transports if kind == "qa" and mode == "polling" and backend == "sqlite" else transports[:1]):
                         url, name = (await fresh_pg(args.pg)) if backend == "postgresql" else (None, "")
                         try:
@@ -304,7 +333,8 @@ async def main() -> None:
                         result.name = f"rightsbot {label}, {backend}, {mode}, {transport}"
                         ceiling = echo.get((mode, transport))
                         if ceiling:
-                            result.note = f"   = {result.per_second / ceiling:.0%} of echo"
+                            result.note = (f"   = {result.per_second / ceiling.per_second:.0%} of echo"
+                                           f" (CPU per update {ceiling.cpu_us / result.cpu_us:.0%} of echo's)")
                         print(result.line(), flush=True)
 
 

@@ -71,9 +71,9 @@ def check_fits(replies: list[Reply]) -> None:
     for reply in replies:
         for text, markup in telegram_render.reply_pieces(reply):
             assert 0 < len(text) <= telegram_render.MAX_TEXT
-            for row in (markup.inline_keyboard if markup else ()):
+            for row in (markup["inline_keyboard"] if markup else ()):
                 for button in row:
-                    assert len(str(button.callback_data).encode()) <= 64
+                    assert len(button["callback_data"].encode()) <= 64
         for part in zalo_render.plain_texts(reply):
             assert 0 < len(part) <= zalo_render.ZALO_TEXT_LIMIT
         for message in zalo_render.oa_messages(reply):

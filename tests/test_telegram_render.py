@@ -33,7 +33,7 @@ def test_keyboard_rows_feedback_together_and_long_payloads_dropped() -> None:
     markup = keyboard([Choice("Quyền trẻ em", "e:crc"), Choice("A", "a:1:0:0"), Choice("B", "a:1:0:1"),
                        Choice("👍", "fb:7:u"), Choice("👎", "fb:7:d"), Choice("quá dài", "x" * 65)])
     assert markup is not None
-    rows = [[b.callback_data for b in row] for row in markup.inline_keyboard]
+    rows = [[b["callback_data"] for b in row] for row in markup["inline_keyboard"]]
     assert rows == [["e:crc"], ["a:1:0:0", "a:1:0:1"], ["fb:7:u", "fb:7:d"]]
     assert keyboard([]) is None
 

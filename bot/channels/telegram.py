@@ -187,7 +187,7 @@ class TelegramChannel:
         # answer rides on the webhook's HTTP response (`on_webhook`), one request fewer.
         with metrics.handling(CHANNEL, "button"):
             answered = None if self.webhook else asyncio.create_task(
-                self.sender.call(query.from_user.id, "answerCallbackQuery", query.answer))
+                self.sender.answer_button(query.from_user.id, query.id))
             inbound = inbound_from_button(update)
             replies = await self.app.dialogue.handle(inbound) if inbound is not None else []
             if answered is not None:

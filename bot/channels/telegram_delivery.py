@@ -17,20 +17,21 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBUserWarning
 
 from bot import metrics
-from bot.channels.telegram_render import reply_pieces
+from bot.channels.telegram_render import Keyboard, reply_pieces
 from bot.core.messages import Attachment, Reply
 from bot.storage.db import Database
 from bot.storage.telegram import keyed_message, remember_keyed_message
 
 log = logging.getLogger(__name__)
 # `do_api_request` names methods the library wraps, on purpose (see `Sender._raw`).
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(editMessageText|sendMessage)'", category=PTBUserWarning)
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(answerCallbackQuery|editMessageText|sendMessage)'",
+                        category=PTBUserWarning)
+_NO_PREVIEW = {"is_disabled": True}   # https://core.telegram.org/bots/api#linkpreviewoptions
 
 T = TypeVar("T")
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -94,11 +95,16 @@ class Sender:
     def _hold_chat(self, chat_id: int, seconds: float) -> None:
         self._chat_free_at[chat_id] = max(self._chat_free_at.get(chat_id, 0.0), time.monotonic() + seconds)
 
-    async def send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> int | None:
+    async def send_text(self, chat_id: int, text: str, markup: Keyboard | None = None) -> int | None:
         """sendMessage: the new message's id, or None when it could not be sent."""
         sent = await self.call(chat_id, "sendMessage", partial(self._raw, "sendMessage", {
             "chat_id": chat_id, "text": text, "reply_markup": markup, "link_preview_options": _NO_PREVIEW}))
         return int(sent["message_id"]) if isinstance(sent, dict) and "message_id" in sent else None
+
+    async def answer_button(self, chat_id: int, query_id: str) -> None:
+        """answerCallbackQuery with no notice: the client stops showing progress on the button."""
+        await self.call(chat_id, "answerCallbackQuery", partial(self._raw, "answerCallbackQuery",
+                                                                {"callback_query_id": query_id}))
 
     async def _raw(self, method: str, parameters: dict[str, object]) -> object:
         """A Bot API call whose result is left as Telegram's JSON: only a sent message's id is ever
@@ -169,7 +175,7 @@ class Sender:
         except TelegramError:
             return await self.call(chat_id, "editMessageText", edit) is not None
 
-    async def _edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> object:
+    async def _edit(self, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> object:
         return await self._raw("editMessageText", {
             "chat_id": chat_id, "message_id": message_id, "text": text, "reply_markup": markup,
             "link_preview_options": _NO_PREVIEW})

@@ -113,15 +113,24 @@ class _Fixed:
     snapshot: Snapshot
 
 
-_fixed: OrderedDict[tuple[object, int], _Fixed] = OrderedDict()
+_fixed: OrderedDict[tuple[str, int], _Fixed] = OrderedDict()
 
 
-def _key(session: AsyncSession, attempt_id: int) -> tuple[object, int]:
-    # The database's URL (value-compared, so two engines on one database share entries).
-    return getattr(session.bind, "url", None), attempt_id
+_database_names: dict[int, tuple[object, str]] = {}   # id(URL) -> (the URL, kept alive; its text)
 
 
-def _keep(key: tuple[object, int], fixed: _Fixed) -> None:
+def _key(session: AsyncSession, attempt_id: int) -> tuple[str, int]:
+    # The database's URL as text, so two engines on one database share entries. SQLAlchemy's
+    # `URL.__hash__` renders the URL on every call (7 % of a chat turn's CPU, profiled), so the
+    # text is worked out once per URL object.
+    url = getattr(session.bind, "url", None)
+    known = _database_names.get(id(url))
+    if known is None:
+        known = _database_names[id(url)] = (url, str(url))
+    return known[1], attempt_id
+
+
+def _keep(key: tuple[str, int], fixed: _Fixed) -> None:
     _fixed[key] = fixed
     _fixed.move_to_end(key)
     if len(_fixed) > _CACHE_SIZE:
