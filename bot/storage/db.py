@@ -85,10 +85,13 @@ class Database:
             async with self.sessions() as session:
                 yield session
             return
-        async with self._write_lock, self.sessions() as session:
+        async with self._write_lock:
             token = _IN_WRITER.set(True)
             try:
-                yield session
+                # The session closes inside too: a read-only transaction's rollback then also
+                # runs on the loop's thread, not through the driver's worker thread.
+                async with self.sessions() as session:
+                    yield session
             finally:
                 _IN_WRITER.reset(token)
 

@@ -6,11 +6,15 @@ Kept in the database, not in memory, because several bot processes may serve one
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.storage.db import connection_of
+from bot.storage.direct import Direct
 from bot.storage.models import (
     StaffRole,
     TelegramGroupQuiz,
@@ -19,24 +23,39 @@ from bot.storage.models import (
     TelegramQuizPoll,
     utcnow,
 )
-from bot.storage.upsert import insert_ignore, insert_or_update
+from bot.storage.upsert import insert_ignore
 
 # --- edit keys ------------------------------------------------------------------------------------
 
 
+_MESSAGES = TelegramMessage.__table__  # type: ignore[attr-defined]
+_M = _MESSAGES.c
+# A press's edit target is looked up (when this process did not send the message) and a new
+# keyed message remembered on the hot path of a contest: prebuilt statements, one per dialect.
+_KEYED = Direct(select(_M.message_id).where(_M.chat_id == bindparam("m_chat"), _M.edit_key == bindparam("m_key")))
+
+
+def _remember(dialect: Any) -> Direct:
+    statement = dialect.insert(_MESSAGES).values(chat_id=bindparam("m_chat"), edit_key=bindparam("m_key"),
+                                                 message_id=bindparam("m_id"), updated=bindparam("m_updated"))
+    return Direct(statement.on_conflict_do_update(
+        index_elements=[_M.chat_id, _M.edit_key],
+        set_={"message_id": statement.excluded.message_id, "updated": statement.excluded.updated}))
+
+
+_REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
+
+
 async def keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str) -> int | None:
     """The id of the message that last carried `edit_key` in this chat."""
-    row = await session.execute(
-        select(col(TelegramMessage.message_id)).where(col(TelegramMessage.chat_id) == chat_id,
-                                                 col(TelegramMessage.edit_key) == edit_key[:64]))
-    return row.scalar_one_or_none()
+    row = (await _KEYED.run(await connection_of(session), {"m_chat": chat_id, "m_key": edit_key[:64]})).first()
+    return None if row is None else int(row.message_id)
 
 
 async def remember_keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str, message_id: int) -> None:
-    await session.execute(insert_or_update(
-        session, TelegramMessage,
-        {"chat_id": chat_id, "edit_key": edit_key[:64], "message_id": message_id, "updated": utcnow()},
-        keys=["chat_id", "edit_key"]))
+    conn = await connection_of(session)
+    await _REMEMBER["postgresql" if conn.dialect.name == "postgresql" else "sqlite"].run(
+        conn, {"m_chat": chat_id, "m_key": edit_key[:64], "m_id": message_id, "m_updated": utcnow()})
 
 
 # --- staff -----------------------------------------------------------------------------------------

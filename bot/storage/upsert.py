@@ -14,11 +14,3 @@ def insert_ignore(session: AsyncSession, model: Any, values: dict[str, Any] | li
     module: Any = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model.__table__).values(values).on_conflict_do_nothing()
 
-
-def insert_or_update(session: AsyncSession, model: Any, values: dict[str, Any], keys: list[str]) -> Any:
-    """An insert statement that overwrites the non-key columns when the key already exists."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model.__table__).values(values)
-    changes = {name: statement.excluded[name] for name in values if name not in keys}
-    return statement.on_conflict_do_update(index_elements=keys, set_=changes)
