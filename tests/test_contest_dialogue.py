@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.storage.models import Contest, Registration, StaffRole
+from bot.core.messages import Inbound
+from bot.storage.models import Contest, Registration, StaffRole, User, UserState
+from bot.storage.users import last_choices
 
 from .contest_support import Chat, Clock, build, payloads, text_of
 from .test_contest_flow import create_contest_in_chat, register
@@ -33,6 +35,41 @@ async def test_practice_feedback_summary_and_missed(db_url: str) -> None:
     assert "Câu 1/3" in text_of(again)
     # someone else cannot reuse my buttons
     assert "không dành cho bạn" in text_of(await chat.press("p2", retry))
+    await app.close()
+
+
+async def _remembered(chat: Chat, user: str) -> tuple[str, object]:
+    async with chat.app.db.session() as session:
+        row = (await session.execute(select(UserState.choices, UserState.updated).join(User, User.id == UserState.user_id)
+                                     .where(User.platform_user_id == user))).one()
+    return row[0], row[1]
+
+
+async def test_quiz_buttons_are_remembered_by_prefix_and_still_pressed_as_quick_replies(db_url: str) -> None:
+    """A quiz question's answer buttons are remembered as their prefix, once per attempt (no write
+    per answer); a quick reply that arrives as text (Zalo OA) is still a press when it is one of
+    this attempt's buttons, and typed numbers still answer."""
+    app = await build(db_url, Clock())
+    chat = Chat(app)
+    await chat.press("q1", "m:practice")
+    replies = await chat.press("q1", "pm:rights")
+    attempt_id = int(next(p for p in payloads(replies) if p.startswith("a:")).split(":")[1])
+    choices, updated = await _remembered(chat, "q1")
+    assert choices == f'["a:{attempt_id}:*"]'
+    right = (await chat.attempt(attempt_id)).current.correct  # type: ignore[union-attr]
+    quick = Inbound("console", "q1", "q1", text=f"a:{attempt_id}:0:{right}", language="vi", text_may_be_press=True)
+    assert "Đúng rồi" in text_of(await app.dialogue.handle(quick))
+    assert (await chat.attempt(attempt_id)).current_no == 1
+    assert await _remembered(chat, "q1") == (choices, updated)          # the next question wrote nothing
+    async with app.db.session() as session:
+        assert await last_choices(session, platform="console", platform_user_id="q1") == []
+    right = (await chat.attempt(attempt_id)).current.correct  # type: ignore[union-attr]
+    assert "Đúng rồi" in text_of(await chat.say("q1", str(right + 1)))   # a typed number answers
+    assert (await chat.attempt(attempt_id)).current_no == 2
+    # Another attempt's button as a quick reply is not this one's press, and nothing is recorded.
+    forged = Inbound("console", "q1", "q1", text=f"a:{attempt_id + 1}:2:0", language="vi", text_may_be_press=True)
+    await app.dialogue.handle(forged)
+    assert (await chat.attempt(attempt_id)).current_no == 2
     await app.close()
 
 

@@ -26,12 +26,14 @@ from bot.storage.faults import alert_admins, db_fault
 from bot.storage.group_commit import GroupCommit
 from bot.storage.turn_start import begin_turn
 from bot.storage.users import (
-    CHOICES_KEPT,
     DialogueState,
     Person,
+    numbered_choices,
+    remembered_choices,
     save_choices,
     set_language,
     stored_choices,
+    was_shown,
 )
 
 log = logging.getLogger(__name__)
@@ -134,19 +136,19 @@ class Dialogue:
     async def _handle_in(self, session: AsyncSession, inbound: Inbound, user: Person,
                          state: DialogueState) -> list[Reply]:
         shown = stored_choices(state)
-        if inbound.text_may_be_press and inbound.payload is None and inbound.text in shown:
+        if inbound.text_may_be_press and inbound.payload is None and was_shown(inbound.text, shown):
             inbound = replace(inbound, text="", payload=inbound.text)
         turn = Turn(inbound, user, state, session, user.language or "vi", is_admin(self.admins, inbound))
         replies = await self._route(turn)
-        payloads = [c.payload for r in replies for c in r.choices]
-        if payloads[:CHOICES_KEPT] != shown:
-            await save_choices(session, user_id=user.id, payloads=payloads)
+        remembered = _remembered(replies)
+        if remembered != shown:
+            await save_choices(session, user_id=user.id, payloads=remembered)
         return replies
 
     async def _route(self, turn: Turn) -> list[Reply]:
         if not turn.inbound.payload:
             # A typed number picks the numbered choice the user saw, wherever they are (a form, a quiz).
-            picked = _typed_choice(turn.inbound.text.strip(), stored_choices(turn.state))
+            picked = _typed_choice(turn.inbound.text.strip(), numbered_choices(stored_choices(turn.state)))
             if picked is not None:
                 turn.inbound = replace(turn.inbound, payload=picked, text="")
         for intercept in self.routes.interceptors:
@@ -197,6 +199,13 @@ def is_admin(admins: frozenset[str], inbound: Inbound) -> bool:
     if inbound.user_key in admins:
         return True
     return inbound.channel.startswith("zalo_") and f"zalo:{inbound.user_id}" in admins
+
+
+def _remembered(replies: list[Reply]) -> list[str]:
+    """The turn's choices as they are remembered (a quiz question's: its answer prefix alone)."""
+    prefixes = {r.choices_prefix for r in replies if r.choices}
+    prefix = prefixes.pop() if len(prefixes) == 1 else None
+    return remembered_choices([c.payload for r in replies for c in r.choices], prefix)
 
 
 def _typed_choice(text: str, payloads: list[str]) -> str | None:

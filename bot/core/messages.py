@@ -65,3 +65,7 @@ class Reply:
     edit_key: str | None = None     # replies with the same key may edit one message in place
     extra: dict[str, str] = field(default_factory=dict)
     files: tuple[Attachment, ...] = ()
+    # Every choice's payload starts with this, and its handler checks a press against the
+    # database (quiz answers: whose attempt, which question, still open). The dialogue then
+    # remembers the prefix rather than each question's payloads: no write per answer.
+    choices_prefix: str | None = None

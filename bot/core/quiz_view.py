@@ -36,12 +36,18 @@ def question_reply(attempt: AttemptView, lang: str, now: datetime) -> Reply:
     lines = [head, "", wording, ""] + [f"{LETTERS[i]}. {opt}" for i, opt in enumerate(options)]
     choices = tuple(Choice(f"{LETTERS[i]}. {short(opt)}", answer_payload(attempt.id, attempt.current_no, i))
                     for i, opt in enumerate(options))
-    return Reply("\n".join(lines), choices, kind="question", edit_key=f"attempt:{attempt.id}")
+    return Reply("\n".join(lines), choices, kind="question", edit_key=f"attempt:{attempt.id}",
+                 choices_prefix=answer_prefix(attempt.id))
 
 
 def answer_payload(attempt_id: int, question_no: int, option: int) -> str:
     """`a:<attempt>:<question>:<option>`: compact ASCII, well under Telegram's 64 bytes."""
-    return f"a:{attempt_id}:{question_no}:{option}"
+    return f"{answer_prefix(attempt_id)}{question_no}:{option}"
+
+
+def answer_prefix(attempt_id: int) -> str:
+    """What every answer button of an attempt starts with."""
+    return f"a:{attempt_id}:"
 
 
 def parse_answer_payload(rest: str) -> tuple[int, int, int] | None:

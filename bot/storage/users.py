@@ -118,6 +118,30 @@ async def save_step(session: AsyncSession, *, user_id: int, step: str | None, da
         "s_user": user_id, "s_step": step, "s_data": json.dumps(data or {}, ensure_ascii=False), "s_updated": utcnow()})
 
 
+# A remembered choice ending in this stands for every payload that starts with the rest (a
+# reply's `choices_prefix`: quiz answer buttons, which check themselves against the database).
+ANY_AFTER = "*"
+
+
+def remembered_choices(payloads: list[str], prefix: str | None) -> list[str]:
+    """What to remember of the choices shown: the prefix alone when every payload has it, else
+    the payloads themselves (the first CHOICES_KEPT)."""
+    if prefix and payloads and all(p.startswith(prefix) for p in payloads):
+        return [prefix + ANY_AFTER]
+    return payloads[:CHOICES_KEPT]
+
+
+def was_shown(payload: str, shown: list[str]) -> bool:
+    """The payload is one of the choices shown (or of a remembered prefix)."""
+    return payload in shown or any(s.endswith(ANY_AFTER) and payload.startswith(s[:-1]) for s in shown)
+
+
+def numbered_choices(shown: list[str]) -> list[str]:
+    """The choices a typed number can pick: none when only a prefix is remembered (its handler,
+    the running attempt, reads typed numbers and letters itself)."""
+    return [] if any(s.endswith(ANY_AFTER) for s in shown) else shown
+
+
 def stored_choices(state: UserState | DialogueState) -> list[str]:
     try:
         value = json.loads(state.choices or "[]")
@@ -127,11 +151,12 @@ def stored_choices(state: UserState | DialogueState) -> list[str]:
 
 
 async def last_choices(session: AsyncSession, *, platform: str, platform_user_id: str) -> list[str]:
-    """The payloads of the choices last shown to a platform user (none for a new user); read-only."""
+    """The payloads a typed list number can pick, of the choices last shown to a platform user
+    (none for a new user, or while an attempt reads numbers itself); read-only."""
     state = (
         await session.execute(
             select(UserState).join(User, col(User.id) == col(UserState.user_id))
             .where(col(User.platform) == platform, col(User.platform_user_id) == platform_user_id)
         )
     ).scalar_one_or_none()
-    return stored_choices(state) if state is not None else []
+    return numbered_choices(stored_choices(state)) if state is not None else []
