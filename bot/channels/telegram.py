@@ -39,7 +39,7 @@ from telegram.ext import (
 from bot import metrics
 from bot.app import App
 from bot.channels.telegram_broadcast import TelegramBroadcastDrainer
-from bot.channels.telegram_delivery import Sender
+from bot.channels.telegram_delivery import Pressed, Sender
 from bot.channels.telegram_group_quiz import GroupQuizzes
 from bot.channels.telegram_render import clip, split_text
 from bot.channels.telegram_transport import make_request
@@ -193,7 +193,7 @@ class TelegramChannel:
             if answered is not None:
                 await answered
             if inbound is not None:
-                pressed = query.message.message_id if query.message is not None else None
+                pressed = Pressed(query.message.message_id, query.data or "") if query.message is not None else None
                 await self.sender.send_replies(int(inbound.chat_id), replies, pressed)
 
     async def on_group_quiz(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
@@ -39,6 +40,14 @@ MAX_RETRY_AFTER_WAITS = 3
 MAX_CAPTION = 1024                     # https://core.telegram.org/bots/api#senddocument
 MAX_PHOTO_BYTES = 10 * 1024 * 1024     # https://core.telegram.org/bots/api#sendphoto (larger: as a document)
 CARRIED_KEPT = 50_000                  # (chat, message) -> edit key facts kept per process
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """The message whose inline button was pressed, and that button's callback_data."""
+
+    message_id: int
+    payload: str
 
 
 class Sender:
@@ -112,11 +121,11 @@ class Sender:
         Errors are raised as the library's own methods raise them."""
         return await self.bot.do_api_request(method, api_kwargs=parameters)
 
-    async def send_replies(self, chat_id: int, replies: list[Reply], pressed: int | None = None) -> None:
+    async def send_replies(self, chat_id: int, replies: list[Reply], pressed: Pressed | None = None) -> None:
         """Show the core's replies in order: new messages, or edits of a keyed message.
 
-        `pressed` is the id of the message whose button was pressed: when it carries the first
-        reply's key, that message is edited with no look-up."""
+        `pressed` is the message whose button was pressed: when it carries the first reply's
+        key, that message is edited with no look-up."""
         for position, reply in enumerate(replies):
             # Edit in place only when nothing went out before it in this turn (a contest's next
             # question); after feedback, a fresh message keeps the chat in reading order.
@@ -152,14 +161,14 @@ class Sender:
             return await self.bot.send_photo(chat_id, photo=file.data, filename=file.filename, caption=caption)
         return await self.bot.send_document(chat_id, document=file.data, filename=file.filename, caption=caption)
 
-    async def _edit_keyed(self, chat_id: int, reply: Reply, pressed: int | None) -> bool:
+    async def _edit_keyed(self, chat_id: int, reply: Reply, pressed: Pressed | None) -> bool:
         """Edit the message that carries the reply's key (the pressed one if it does, else the
         key's latest); False when there is none to edit."""
         assert reply.edit_key is not None
         pieces = reply_pieces(reply)
         if len(pieces) != 1:
             return False
-        message_id = pressed if pressed is not None and self._carried.get((chat_id, pressed)) == reply.edit_key \
+        message_id = pressed.message_id if pressed is not None and self._carries(chat_id, pressed, reply) \
             else await self._latest_keyed(chat_id, reply.edit_key)
         if message_id is None:
             return False
@@ -174,6 +183,14 @@ class Sender:
             return "not modified" in str(exc).lower()
         except TelegramError:
             return await self.call(chat_id, "editMessageText", edit) is not None
+
+    def _carries(self, chat_id: int, pressed: Pressed, reply: Reply) -> bool:
+        """The pressed message carries the reply's edit key: this process sent or edited it with
+        that key, or the button belongs to the reply's choices (`Reply.choices_prefix`): so a
+        press on a message another process sent, or sent before a restart, needs no look-up."""
+        if self._carried.get((chat_id, pressed.message_id)) == reply.edit_key:
+            return True
+        return bool(reply.choices_prefix) and pressed.payload.startswith(reply.choices_prefix or "")
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> object:
         return await self._raw("editMessageText", {

@@ -67,5 +67,7 @@ class Reply:
     files: tuple[Attachment, ...] = ()
     # Every choice's payload starts with this, and its handler checks a press against the
     # database (quiz answers: whose attempt, which question, still open). The dialogue then
-    # remembers the prefix rather than each question's payloads: no write per answer.
+    # remembers the prefix rather than each question's payloads: no write per answer. Replies
+    # with one prefix share one edit_key, so a pressed button with the prefix was on the
+    # message that carries the key (a channel can edit it with no look-up).
     choices_prefix: str | None = None
