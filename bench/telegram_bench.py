@@ -5,9 +5,14 @@ rightsbot answering Q&A, and rightsbot taking contest answers from simulated stu
 in polling and webhook mode, on SQLite and (when TEST_DATABASE_URL or --pg is given) PostgreSQL.
 For each: saturated updates/s (a burst, or students answering as fast as replies come), and
 p50/p99 from update to reply at a steady offered rate (default 300 updates/s). Contest runs
-also count lost and double-counted answers in the database. Prints figures; asserts nothing.
+also count lost and double-counted answers in the database, and every run reports the bot
+process's CPU per update. This machine's speed drifts between runs, so `--repeat N` pairs each
+contest run with an echo run just before it and prints the median ratio. Prints figures;
+asserts nothing.
 
     python bench/telegram_bench.py [--quick] [--rate 300] [--pg URL] [--transports aiohttp,httpx]
+                                   [--kinds qa,contest] [--backends sqlite,postgresql] [--modes polling,webhook]
+                                   [--repeat N]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import asyncio
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -302,6 +308,8 @@ async def main() -> None:
     ap.add_argument("--kinds", default="qa,contest", help="rightsbot runs to make (the echo bot always runs)")
     ap.add_argument("--backends", default="sqlite,postgresql", help="postgresql runs only with --pg")
     ap.add_argument("--modes", default="polling,webhook")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="contest runs per backend and mode, each paired with an echo run; prints the median ratio")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.burst, args.students = 3.0, 600, 100
@@ -315,28 +323,48 @@ async def main() -> None:
         echo: dict[tuple[str, str], Result] = {}
         for transport in transports:
             for mode in modes:
-                result = await scenario("echo", mode, None, transport, args, tmp)
-                result.name = f"echo bot (ceiling), {mode}, {transport}"
-                echo[(mode, transport)] = result
-                print(result.line(), flush=True)
+                echo[(mode, transport)] = await echo_run(mode, transport, args, tmp)
+        medians: list[str] = []
         for backend in backends:
             for mode in modes:
                 for kind in args.kinds.split(","):
                     for transport in (transports if kind == "qa" and mode == "polling" and backend == "sqlite" else transports[:1]):
-                        url, name = (await fresh_pg(args.pg)) if backend == "postgresql" else (None, "")
-                        try:
-                            result = await scenario(kind, mode, url, transport, args, tmp)
-                        finally:
-                            if name:
-                                await drop_pg(args.pg, name)
-                        label = "Q&A" if kind == "qa" else f"contest answers ({args.students} students)"
-                        result.name = f"rightsbot {label}, {backend}, {mode}, {transport}"
-                        ceiling = echo.get((mode, transport))
-                        if ceiling:
-                            result.note = (f"   = {result.per_second / ceiling.per_second:.0%} of echo"
-                                           f" (CPU per update {ceiling.cpu_us / result.cpu_us:.0%} of echo's)")
-                        print(result.line(), flush=True)
+                        ratios = []
+                        for repeat in range(args.repeat if kind == "contest" else 1):
+                            if repeat:   # each repeat is paired with an echo run just before it
+                                echo[(mode, transport)] = await echo_run(mode, transport, args, tmp)
+                            result = await rightsbot_run(kind, backend, mode, transport, args, tmp)
+                            ceiling = echo.get((mode, transport))
+                            if ceiling:
+                                ratios.append(result.per_second / ceiling.per_second)
+                                result.note = (f"   = {ratios[-1]:.0%} of echo"
+                                               f" (CPU per update {ceiling.cpu_us / result.cpu_us:.0%} of echo's)")
+                            print(result.line(), flush=True)
+                        if len(ratios) > 1:
+                            medians.append(f"contest answers, {backend}, {mode}: median {statistics.median(ratios):.0%} of echo "
+                                           f"over {len(ratios)} paired runs ({', '.join(f'{r:.0%}' for r in ratios)})")
+        for line in medians:
+            print(line)
 
+
+async def echo_run(mode: str, transport: str, args: argparse.Namespace, tmp: Path) -> Result:
+    result = await scenario("echo", mode, None, transport, args, tmp)
+    result.name = f"echo bot (ceiling), {mode}, {transport}"
+    print(result.line(), flush=True)
+    return result
+
+
+async def rightsbot_run(kind: str, backend: str, mode: str, transport: str, args: argparse.Namespace,
+                        tmp: Path) -> Result:
+    url, name = (await fresh_pg(args.pg)) if backend == "postgresql" else (None, "")
+    try:
+        result = await scenario(kind, mode, url, transport, args, tmp)
+    finally:
+        if name:
+            await drop_pg(args.pg, name)
+    label = "Q&A" if kind == "qa" else f"contest answers ({args.students} students)"
+    result.name = f"rightsbot {label}, {backend}, {mode}, {transport}"
+    return result
 
 if __name__ == "__main__":
     asyncio.run(main())
