@@ -6,7 +6,8 @@ in polling and webhook mode, on SQLite and (when TEST_DATABASE_URL or --pg is gi
 For each: saturated updates/s (a burst, or students answering as fast as replies come), and
 p50/p99 from update to reply at a steady offered rate (default 300 updates/s; for contests,
 each student's first press, the process's first sight of an attempt it did not start, is
-reported apart). Contest runs also count lost and double-counted answers in the database, and every run reports the bot
+reported apart, and the rate and latencies are those of the window in which every student is
+answering). Contest runs also count lost and double-counted answers in the database, and every run reports the bot
 process's CPU per update. This machine's speed drifts between runs, so `--repeat N` pairs each
 contest run with an echo run just before it and prints the median ratio. Prints figures;
 asserts nothing.
@@ -211,12 +212,20 @@ async def seed_contest(url: str, students: int, questions: int, first_chat: int)
     return plan
 
 
+@dataclass(frozen=True)
+class Press:
+    student: int
+    no: int            # the question answered
+    sent: float        # perf_counter when pushed
+    seconds: float     # to the bot's reply
+
+
 async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]],
-                        think: float) -> tuple[list[tuple[int, float]], float, dict[int, int]]:
+                        think: float) -> tuple[list[Press], float, dict[int, int]]:
     """Every student answers all questions, each press after the previous reply (+ think time).
-    Returns (question number, seconds to the reply) per press, the seconds taken, the scores."""
+    Returns every press, the seconds taken, the scores."""
     pusher = Pusher(api)
-    latencies: list[tuple[int, float]] = []
+    latencies: list[Press] = []
     expected: dict[int, int] = {}
     rng = random.Random(3)
 
@@ -227,7 +236,8 @@ async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]],
             option = correct if rng.random() < 0.7 else (correct + 1) % 4
             score += option == correct
             update = press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat, QUESTION_MESSAGE))
-            latencies.append((no, await timed(api, pusher, chat, update)))
+            sent = time.perf_counter()
+            latencies.append(Press(chat, no, sent, await timed(api, pusher, chat, update)))
             if think:
                 await asyncio.sleep(think * (0.5 + rng.random()))
         expected[attempt_id] = score
@@ -293,18 +303,41 @@ async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], 
     latencies, seconds, expected = await drive_contest(api, fast, think=0.0)
     per_second = len(latencies) / seconds
     cpu_us = (cpu_seconds(pid) - cpu) / len(latencies) * 1e6
-    # Steady: think time chosen so the students offer about `rate` answers a second in total.
+    # Steady: think time chosen so the students offer about `rate` answers a second in total
+    # (while all of them are answering).
     think = max(0.05, len(steady) / args.rate)
     steady_latencies, steady_seconds, steady_expected = await drive_contest(api, steady, think=think)
     expected.update(steady_expected)
     lost, doubled = await count_answers(url, expected, args.questions)
     # A student's first press is the process's first sight of that attempt (it was started by the
-    # seed, not by this process: as after a restart): reported apart, the rest are the steady state.
-    first = sorted(seconds for no, seconds in steady_latencies if no == 0)
-    result = Result("", per_second, [seconds for no, seconds in steady_latencies if no > 0],
-                    len(steady_latencies) / steady_seconds, lost, doubled, cpu_us)
+    # seed, not by this process: as after a restart): reported apart. The steady state is the
+    # window in which every student is answering (after the last first press, before the first
+    # last one): its offered rate and latencies, free of the ramp-up and ramp-down.
+    first = sorted(p.seconds for p in steady_latencies if p.no == 0)
+    window = steady_window(steady_latencies)
+    if window:
+        begin, end = window
+        inside = [p.seconds for p in steady_latencies if begin <= p.sent <= end and p.no > 0]
+        offered = len(inside) / (end - begin)
+    else:   # too short a run to have such a window
+        inside = [p.seconds for p in steady_latencies if p.no > 0]
+        offered = len(steady_latencies) / steady_seconds
+    result = Result("", per_second, inside, offered, lost, doubled, cpu_us)
     result.first_p99 = first[min(len(first) - 1, int(len(first) * 0.99))] if first else float("nan")
     return result
+
+
+def steady_window(presses: list[Press]) -> tuple[float, float] | None:
+    """(the last student's first press, the first student's last press), if that is a window."""
+    firsts: dict[int, float] = {}
+    lasts: dict[int, float] = {}
+    for press in presses:
+        firsts[press.student] = min(firsts.get(press.student, press.sent), press.sent)
+        lasts[press.student] = max(lasts.get(press.student, press.sent), press.sent)
+    if not firsts:
+        return None
+    begin, end = max(firsts.values()), min(lasts.values())
+    return (begin, end) if end - begin > 1.0 else None
 
 
 async def main() -> None:
