@@ -50,7 +50,7 @@ from bot.storage.models import Attempt, AttemptAnswer, utcnow  # noqa: E402
 from bot.storage.telegram import remember_keyed_message  # noqa: E402
 from bot.storage.users import get_or_create_user  # noqa: E402
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, Call, FakeTelegramAPI  # noqa: E402
-from tests.scale_support import shown_message  # noqa: E402
+from tests.scale_support import percentile, shown_message  # noqa: E402
 from tests.telegram_harness import bot_env, free_port, running_bot  # noqa: E402
 
 QUESTIONS = ["tuoi ung cu", "quyen tre em la gi", "ngay nhan quyen the gioi", "cong uoc quyen tre em",
@@ -95,8 +95,7 @@ class Result:
     note: str = ""
 
     def line(self) -> str:
-        ordered = sorted(self.latencies) or [float("nan")]
-        p50, p99 = ordered[len(ordered) // 2] * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        p50, p99 = percentile(self.latencies, 50) * 1000, percentile(self.latencies, 99) * 1000
         extra = f"  lost {self.lost} double {self.doubled}" if self.lost is not None else ""
         if self.first_p99 is not None:
             extra = f"  (first presses p99 {self.first_p99 * 1000:.0f} ms)" + extra
@@ -313,7 +312,6 @@ async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], 
     # seed, not by this process: as after a restart): reported apart. The steady state is the
     # window in which every student is answering (after the last first press, before the first
     # last one): its offered rate and latencies, free of the ramp-up and ramp-down.
-    first = sorted(p.seconds for p in steady_latencies if p.no == 0)
     window = steady_window(steady_latencies)
     if window:
         begin, end = window
@@ -323,7 +321,7 @@ async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], 
         inside = [p.seconds for p in steady_latencies if p.no > 0]
         offered = len(steady_latencies) / steady_seconds
     result = Result("", per_second, inside, offered, lost, doubled, cpu_us)
-    result.first_p99 = first[min(len(first) - 1, int(len(first) * 0.99))] if first else float("nan")
+    result.first_p99 = percentile([p.seconds for p in steady_latencies if p.no == 0], 99)
     return result
 
 

@@ -190,7 +190,8 @@ class Sender:
         press on a message another process sent, or sent before a restart, needs no look-up."""
         if self._carried.get((chat_id, pressed.message_id)) == reply.edit_key:
             return True
-        return bool(reply.choices_prefix) and pressed.payload.startswith(reply.choices_prefix or "")
+        prefix = reply.choices_prefix
+        return prefix is not None and pressed.payload.startswith(prefix)
 
     async def _edit(self, chat_id: int, message_id: int, text: str, markup: Keyboard | None) -> object:
         return await self._raw("editMessageText", {

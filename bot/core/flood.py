@@ -19,13 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Float, Table, bindparam, case
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.dialogue import Routes, Turn
 from bot.core.messages import Reply
 from bot.core.texts import t
 from bot.storage.db import connection_of
-from bot.storage.direct import Direct
+from bot.storage.direct import PerDialect
 from bot.storage.models import FloodCounter
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ def _take_token(dialect: Any) -> Any:
     ).returning(_C.flooded)
 
 
-_STATEMENTS = {"postgresql": Direct(_take_token(postgresql)), "sqlite": Direct(_take_token(sqlite))}
+_TAKE_TOKEN = PerDialect(_take_token)
 
 
 class FloodFeature:
@@ -71,10 +70,8 @@ class FloodFeature:
         """Pass the message on (None), or drop it: a notice for the first one dropped, silence after."""
         if turn.inbound.channel in EXEMPT_CHANNELS:
             return None
-        conn = await connection_of(turn.session)
-        statement = _STATEMENTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-        taken = await statement.run(conn, {"user_id": turn.user_id, "now": self.now(), "cap": self.capacity,
-                                           "rate": self.rate})
+        taken = await _TAKE_TOKEN.run(await connection_of(turn.session), {
+            "user_id": turn.user_id, "now": self.now(), "cap": self.capacity, "rate": self.rate})
         flooded = taken.rows[0][0]
         if not flooded:
             return None

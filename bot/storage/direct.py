@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -133,6 +134,19 @@ class Direct:
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
         self._compiled[dialect.name] = _Compiled(compiled.string, names, defaults, binds, row, results)
         return self._compiled[dialect.name]
+
+
+class PerDialect:
+    """A statement written with a dialect's own constructs (`INSERT … ON CONFLICT` is
+    `postgresql.insert` or `sqlite.insert`): built once for each, run as the connection's."""
+
+    def __init__(self, build: Callable[[Any], Executable]) -> None:
+        self._postgresql = Direct(build(postgresql))
+        self._sqlite = Direct(build(sqlite))
+
+    async def run(self, connection: AsyncConnection, params: dict[str, Any]) -> Outcome:
+        direct = self._postgresql if connection.dialect.name == "postgresql" else self._sqlite
+        return await direct.run(connection, params)
 
 
 def _run_sqlite(raw: sqlite3.Connection, compiled: _Compiled, params: dict[str, Any]) -> Outcome:

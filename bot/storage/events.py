@@ -6,28 +6,25 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.storage.db import connection_of
-from bot.storage.direct import Direct
+from bot.storage.direct import PerDialect
 from bot.storage.models import ProcessedEvent, utcnow
 
 _TABLE = ProcessedEvent.__table__  # type: ignore[attr-defined]
 EVENT_ID_MAX = 96      # the column's length
 _VALUES: dict[str, Any] = {"channel": bindparam("e_channel"), "event_id": bindparam("e_id"), "created": bindparam("e_created")}
 # Built once per dialect (every message runs one): SQLAlchemy reuses the compiled form.
-_CLAIM = {"postgresql": Direct(postgresql.insert(_TABLE).values(_VALUES).on_conflict_do_nothing()),
-          "sqlite": Direct(sqlite.insert(_TABLE).values(_VALUES).on_conflict_do_nothing())}
+_CLAIM = PerDialect(lambda dialect: dialect.insert(_TABLE).values(_VALUES).on_conflict_do_nothing())
 
 
 async def claim_event(session: AsyncSession, *, channel: str, event_id: str) -> bool:
     """True the first time an event id is seen; False for a redelivery. Runs in the caller's
     transaction, so the claim commits (or rolls back) together with the event's effect."""
-    conn = await connection_of(session)
-    statement = _CLAIM["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    result = await statement.run(conn, {"e_channel": channel, "e_id": event_id[:EVENT_ID_MAX], "e_created": utcnow()})
+    result = await _CLAIM.run(await connection_of(session), {
+        "e_channel": channel, "e_id": event_id[:EVENT_ID_MAX], "e_created": utcnow()})
     if not result.rowcount:
         metrics.duplicate_dropped(channel)
     return bool(result.rowcount)

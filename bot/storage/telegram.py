@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.storage.db import connection_of
-from bot.storage.direct import Direct
+from bot.storage.direct import Direct, PerDialect
 from bot.storage.models import (
     StaffRole,
     TelegramGroupQuiz,
@@ -35,15 +34,15 @@ _M = _MESSAGES.c
 _KEYED = Direct(select(_M.message_id).where(_M.chat_id == bindparam("m_chat"), _M.edit_key == bindparam("m_key")))
 
 
-def _remember(dialect: Any) -> Direct:
+def _remember(dialect: Any) -> Any:
     statement = dialect.insert(_MESSAGES).values(chat_id=bindparam("m_chat"), edit_key=bindparam("m_key"),
                                                  message_id=bindparam("m_id"), updated=bindparam("m_updated"))
-    return Direct(statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[_M.chat_id, _M.edit_key],
-        set_={"message_id": statement.excluded.message_id, "updated": statement.excluded.updated}))
+        set_={"message_id": statement.excluded.message_id, "updated": statement.excluded.updated})
 
 
-_REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
+_REMEMBER = PerDialect(_remember)
 
 
 async def keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str) -> int | None:
@@ -53,9 +52,8 @@ async def keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str) -
 
 
 async def remember_keyed_message(session: AsyncSession, *, chat_id: str, edit_key: str, message_id: int) -> None:
-    conn = await connection_of(session)
-    await _REMEMBER["postgresql" if conn.dialect.name == "postgresql" else "sqlite"].run(
-        conn, {"m_chat": chat_id, "m_key": edit_key[:64], "m_id": message_id, "m_updated": utcnow()})
+    await _REMEMBER.run(await connection_of(session), {
+        "m_chat": chat_id, "m_key": edit_key[:64], "m_id": message_id, "m_updated": utcnow()})
 
 
 # --- staff -----------------------------------------------------------------------------------------
