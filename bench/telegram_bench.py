@@ -7,14 +7,19 @@ For each: saturated updates/s (a burst, or students answering as fast as replies
 p50/p99 from update to reply at a steady offered rate (default 300 updates/s; for contests,
 each student's first press, the process's first sight of an attempt it did not start, is
 reported apart, and the rate and latencies are those of the window in which every student is
-answering). Contest runs also count lost and double-counted answers in the database, and every run reports the bot
-process's CPU per update. This machine's speed drifts between runs, so `--repeat N` pairs each
-contest run with an echo run just before it and prints the median ratio. Prints figures;
-asserts nothing.
+answering). Contest runs also count lost and double-counted answers in the database, and every
+run reports the bot process's CPU per update.
+
+This machine's speed drifts by ±20 % within a minute, so a contest run keeps an echo bot
+running beside rightsbot and takes the students' answers in `--blocks` blocks, each right
+after an echo burst of the same size (the other bot idle meanwhile): its ratio is the median
+of the blocks' ratios. `--repeat N` makes N such runs and pools their blocks. A pressed
+button's update carries the message as last shown (text and keyboard), as Telegram's does.
+Prints figures; asserts nothing.
 
     python bench/telegram_bench.py [--quick] [--rate 300] [--pg URL] [--transports aiohttp,httpx]
                                    [--kinds qa,contest] [--backends sqlite,postgresql] [--modes polling,webhook]
-                                   [--repeat N]
+                                   [--blocks 4] [--repeat N]
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -66,11 +73,13 @@ class BenchAPI(FakeTelegramAPI):
         super().__init__()
         self.waiting: dict[int, asyncio.Future[float]] = {}
         self.shown: dict[int, int] = {}     # chat -> the message its last reply showed (presses carry it)
+        self.content: dict[int, dict[str, Any]] = {}   # chat -> that message's text and keyboard
 
     async def _record(self, call: Call) -> None:
         if call.method in REPLIES:
             chat = int(call.params.get("chat_id", 0))
             self.shown[chat] = shown_message(call)
+            self.content[chat] = {k: call.params[k] for k in ("text", "reply_markup") if call.params.get(k)}
             future = self.waiting.pop(int(call.params.get("chat_id", 0)), None)
             if future is not None and not future.done():
                 future.set_result(call.at)
@@ -92,6 +101,7 @@ class Result:
     doubled: int | None = None
     cpu_us: float = float("nan")   # the bot process's CPU per update in the saturated phase
     first_p99: float | None = None  # contest runs: p99 of each student's first press (not in p50/p99)
+    blocks: list[Block] = field(default_factory=list)   # contest runs: each block paired with an echo burst
     note: str = ""
 
     def line(self) -> str:
@@ -118,10 +128,12 @@ def message_update(chat_id: int, text: str) -> dict[str, Any]:
                         "from": user, "text": text}}
 
 
-def press_update(chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
+def press_update(chat_id: int, data: str, message_id: int = 1, shown: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A callback query as Telegram sends it: the pressed message comes with its text and keyboard."""
     user = {"id": chat_id, "is_bot": False, "first_name": "S", "language_code": "vi"}
     message = {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-               "from": {"id": BOT_ID, "is_bot": True, "first_name": "B", "username": BOT_USERNAME}, "text": "?"}
+               "from": {"id": BOT_ID, "is_bot": True, "first_name": "B", "username": BOT_USERNAME},
+               "text": "?", **(shown or {})}
     return {"callback_query": {"id": f"q{chat_id}{time.perf_counter_ns()}", "from": user, "chat_instance": "c",
                                "data": data, "message": message}}
 
@@ -152,17 +164,22 @@ async def timed(api: BenchAPI, pusher: Pusher, chat_id: int, update: dict[str, A
     return await asyncio.wait_for(future, 120) - start
 
 
-async def burst_and_rate(api: BenchAPI, make: Any, burst: int, rate: float, seconds: float, first_chat: int,
-                         pid: int) -> Result:
-    """Saturation: `burst` updates at once; latency: `rate` updates/s for `seconds` (distinct chats)."""
+async def burst(api: BenchAPI, make: Any, chats: Iterator[int], size: int, pid: int) -> tuple[float, float]:
+    """`size` updates at once (distinct chats): (updates/s, the bot's CPU µs per update)."""
     pusher = Pusher(api)
-    chats = iter(range(first_chat, first_chat + 10_000_000))
-    await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(20)]))  # warm-up
     start, cpu = time.perf_counter(), cpu_seconds(pid)
-    await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(burst)]))
-    per_second = burst / (time.perf_counter() - start)
-    cpu_us = (cpu_seconds(pid) - cpu) / burst * 1e6
+    await asyncio.gather(*(timed(api, pusher, c, make(c)) for c in [next(chats) for _ in range(size)]))
+    return size / (time.perf_counter() - start), (cpu_seconds(pid) - cpu) / size * 1e6
+
+
+async def burst_and_rate(api: BenchAPI, make: Any, burst_size: int, rate: float, seconds: float, first_chat: int,
+                         pid: int) -> Result:
+    """Saturation: `burst_size` updates at once; latency: `rate` updates/s for `seconds` (distinct chats)."""
+    chats = iter(range(first_chat, first_chat + 10_000_000))
+    await burst(api, make, chats, 20, pid)   # warm-up
+    per_second, cpu_us = await burst(api, make, chats, burst_size, pid)
     await asyncio.sleep(0.5)
+    pusher = Pusher(api)
     waits = []
     begin = time.perf_counter()
     for i in range(int(rate * seconds)):
@@ -219,22 +236,23 @@ class Press:
     seconds: float     # to the bot's reply
 
 
-async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]],
-                        think: float) -> tuple[list[Press], float, dict[int, int]]:
-    """Every student answers all questions, each press after the previous reply (+ think time).
-    Returns every press, the seconds taken, the scores."""
+async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]], think: float,
+                        questions: range | None = None) -> tuple[list[Press], float, dict[int, int]]:
+    """Every student answers the questions (all, or those of `questions`), each press after the
+    previous reply (+ think time). Returns every press, the seconds taken, the right answers given."""
     pusher = Pusher(api)
     latencies: list[Press] = []
     expected: dict[int, int] = {}
-    rng = random.Random(3)
 
     async def student(chat: int, attempt_id: int, right: list[int]) -> None:
+        rng = random.Random(chat)    # the same choices whichever block a question falls in
         await asyncio.sleep(rng.random() * think)
         score = 0
-        for no, correct in enumerate(right):
-            option = correct if rng.random() < 0.7 else (correct + 1) % 4
-            score += option == correct
-            update = press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat, QUESTION_MESSAGE))
+        for no in questions or range(len(right)):
+            option = right[no] if _answers_right(chat, no) else (right[no] + 1) % 4
+            score += option == right[no]
+            update = press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat, QUESTION_MESSAGE),
+                                  api.content.get(chat))
             sent = time.perf_counter()
             latencies.append(Press(chat, no, sent, await timed(api, pusher, chat, update)))
             if think:
@@ -244,6 +262,11 @@ async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]],
     start = time.perf_counter()
     await asyncio.gather(*(student(*row) for row in plan))
     return latencies, time.perf_counter() - start, expected
+
+
+def _answers_right(chat: int, no: int) -> bool:
+    """About 70 % of answers are right, the same ones in every run."""
+    return random.Random(chat * 1000 + no).random() < 0.7
 
 
 async def count_answers(url: str, expected: dict[int, int], questions: int) -> tuple[int, int]:
@@ -264,9 +287,17 @@ async def count_answers(url: str, expected: dict[int, int], questions: int) -> t
 
 # --- one scenario ------------------------------------------------------------------------------------
 
-async def scenario(kind: str, mode: str, db_url: str | None, transport: str, args: argparse.Namespace,
-                   tmp: Path) -> Result:
-    async with BenchAPI() as api:
+@dataclass(frozen=True)
+class Running:
+    api: BenchAPI
+    pid: int
+
+
+@asynccontextmanager
+async def started(kind: str, mode: str, url: str, transport: str, tmp: Path) -> AsyncIterator[Running]:
+    """A bot process (the echo bot, or rightsbot) on its own fake Bot API, ready for updates."""
+    api = BenchAPI()
+    async with api:
         extra = {"TELEGRAM_TRANSPORT": transport, "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
                  "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "ERROR"),
                  # Students answering flat out would trip flood control past 20 questions (as in peak_load).
@@ -277,35 +308,65 @@ async def scenario(kind: str, mode: str, db_url: str | None, transport: str, arg
             extra.update(TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram", TELEGRAM_WEBHOOK_SECRET="bench-secret",
                          WEBHOOK_LISTEN=f"127.0.0.1:{port}")
             ready = "setWebhook"
-        url = db_url or f"sqlite+aiosqlite:///{tmp / f'{kind}-{mode}-{uuid.uuid4().hex[:6]}.db'}"
         command: tuple[str, ...] = ("bench/telegram_echo_bot.py",) if kind == "echo" else ("-m", "bot", "run")
         if os.environ.get("BENCH_PROFILE_DIR"):   # cProfile the bot; the stats are written when it stops
             command = ("-m", "cProfile", "-o", str(Path(os.environ["BENCH_PROFILE_DIR"]) / f"{kind}-{mode}.pstats"),
                        *command)
-        plan = await seed_contest(url, args.students, args.questions, 10_000) if kind == "contest" else []
-        env = bot_env(api, url, **extra)
-        async with running_bot(api, env, tmp / f"{kind}-{mode}.log", command=command, ready=ready) as bot:
+        async with running_bot(api, bot_env(api, url, **extra), tmp / f"{kind}-{mode}.log", command=command,
+                               ready=ready) as bot:
             await asyncio.sleep(0.5)
-            pid = bot.process.pid
-            if kind == "contest":
-                return await contest_result(api, plan, url, args, pid)
-            make = (lambda c: message_update(c, "xin chào")) if kind == "echo" else (
-                lambda c: message_update(c, random.choice(QUESTIONS)))
-            return await burst_and_rate(api, make, args.burst, args.rate, args.seconds, 1_000_000, pid)
+            yield Running(api, bot.process.pid)
 
 
-async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], url: str, args: argparse.Namespace,
-                         pid: int) -> Result:
+async def scenario(kind: str, mode: str, db_url: str | None, transport: str, args: argparse.Namespace,
+                   tmp: Path) -> Result:
+    url = db_url or f"sqlite+aiosqlite:///{tmp / f'{kind}-{mode}-{uuid.uuid4().hex[:6]}.db'}"
+    if kind == "contest":
+        plan = await seed_contest(url, args.students, args.questions, 10_000)
+        # The echo bot runs beside rightsbot (idle while rightsbot is measured, and the other way
+        # round), so each block of answers is paired with an echo burst of the same size taken
+        # just before it: the machine's speed drifts by ±20 % within a minute here.
+        async with started("echo", mode, url, transport, tmp) as echo, \
+                started(kind, mode, url, transport, tmp) as bot:
+            return await contest_result(bot, echo, plan, url, args)
+    async with started(kind, mode, url, transport, tmp) as bot:
+        make = (lambda c: message_update(c, "xin chào")) if kind == "echo" else (
+            lambda c: message_update(c, random.choice(QUESTIONS)))
+        return await burst_and_rate(bot.api, make, args.burst, args.rate, args.seconds, 1_000_000, bot.pid)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of contest answers and the echo burst of the same size just before it."""
+
+    rate: float
+    echo_rate: float
+    cpu_us: float
+    echo_cpu_us: float
+
+
+async def contest_result(bot: Running, echo: Running, plan: list[tuple[int, int, list[int]]], url: str,
+                         args: argparse.Namespace) -> Result:
     half = len(plan) // 2
     fast, steady = plan[:half], plan[half:]
-    cpu = cpu_seconds(pid)
-    latencies, seconds, expected = await drive_contest(api, fast, think=0.0)
-    per_second = len(latencies) / seconds
-    cpu_us = (cpu_seconds(pid) - cpu) / len(latencies) * 1e6
+    # Each fast student's first press is the process's first sight of an attempt it did not
+    # start (as after a restart): a warm-up, like the echo bot's first updates.
+    _, _, expected = await drive_contest(bot.api, fast, think=0.0, questions=range(1))
+    chats = iter(range(1_000_000, 11_000_000))
+    await burst(echo.api, lambda c: message_update(c, "xin chào"), chats, 20, echo.pid)
+    blocks: list[Block] = []
+    for questions in _split(range(1, args.questions), args.blocks):
+        size = len(fast) * len(questions)
+        echo_rate, echo_cpu = await burst(echo.api, lambda c: message_update(c, "xin chào"), chats, size, echo.pid)
+        cpu = cpu_seconds(bot.pid)
+        presses, seconds, scores = await drive_contest(bot.api, fast, think=0.0, questions=questions)
+        blocks.append(Block(len(presses) / seconds, echo_rate, (cpu_seconds(bot.pid) - cpu) / len(presses) * 1e6, echo_cpu))
+        for attempt_id, score in scores.items():
+            expected[attempt_id] += score
     # Steady: think time chosen so the students offer about `rate` answers a second in total
     # (while all of them are answering).
     think = max(0.05, len(steady) / args.rate)
-    steady_latencies, steady_seconds, steady_expected = await drive_contest(api, steady, think=think)
+    steady_latencies, steady_seconds, steady_expected = await drive_contest(bot.api, steady, think=think)
     expected.update(steady_expected)
     lost, doubled = await count_answers(url, expected, args.questions)
     # A student's first press is the process's first sight of that attempt (it was started by the
@@ -320,9 +381,18 @@ async def contest_result(api: BenchAPI, plan: list[tuple[int, int, list[int]]], 
     else:   # too short a run to have such a window
         inside = [p.seconds for p in steady_latencies if p.no > 0]
         offered = len(steady_latencies) / steady_seconds
-    result = Result("", per_second, inside, offered, lost, doubled, cpu_us)
+    result = Result("", statistics.median(b.rate for b in blocks), inside, offered, lost, doubled,
+                    statistics.median(b.cpu_us for b in blocks))
     result.first_p99 = percentile([p.seconds for p in steady_latencies if p.no == 0], 99)
+    result.blocks = blocks
     return result
+
+
+def _split(questions: range, parts: int) -> list[range]:
+    """`questions` cut into `parts` consecutive ranges of (nearly) equal length."""
+    parts = max(1, min(parts, len(questions)))
+    bounds = [questions.start + len(questions) * i // parts for i in range(parts + 1)]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def steady_window(presses: list[Press]) -> tuple[float, float] | None:
@@ -351,8 +421,10 @@ async def main() -> None:
     ap.add_argument("--kinds", default="qa,contest", help="rightsbot runs to make (the echo bot always runs)")
     ap.add_argument("--backends", default="sqlite,postgresql", help="postgresql runs only with --pg")
     ap.add_argument("--modes", default="polling,webhook")
+    ap.add_argument("--blocks", type=int, default=4,
+                    help="contest answers are taken in this many blocks, each paired with an echo burst just before it")
     ap.add_argument("--repeat", type=int, default=1,
-                    help="contest runs per backend and mode, each paired with an echo run; prints the median ratio")
+                    help="contest runs per backend and mode; prints the median ratio over all their blocks")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.burst, args.students = 3.0, 600, 100
@@ -372,22 +444,32 @@ async def main() -> None:
             for mode in modes:
                 for kind in args.kinds.split(","):
                     for transport in (transports if kind == "qa" and mode == "polling" and backend == "sqlite" else transports[:1]):
-                        ratios = []
-                        for repeat in range(args.repeat if kind == "contest" else 1):
-                            if repeat:   # each repeat is paired with an echo run just before it
-                                echo[(mode, transport)] = await echo_run(mode, transport, args, tmp)
+                        blocks: list[Block] = []
+                        for _ in range(args.repeat if kind == "contest" else 1):
                             result = await rightsbot_run(kind, backend, mode, transport, args, tmp)
-                            ceiling = echo.get((mode, transport))
-                            if ceiling:
-                                ratios.append(result.per_second / ceiling.per_second)
-                                result.note = (f"   = {ratios[-1]:.0%} of echo"
-                                               f" (CPU per update {ceiling.cpu_us / result.cpu_us:.0%} of echo's)")
+                            blocks += result.blocks
+                            result.note = _ratio_note(result, echo.get((mode, transport)))
                             print(result.line(), flush=True)
-                        if len(ratios) > 1:
+                        if blocks:
+                            ratios = [b.rate / b.echo_rate for b in blocks]
                             medians.append(f"contest answers, {backend}, {mode}: median {statistics.median(ratios):.0%} of echo "
-                                           f"over {len(ratios)} paired runs ({', '.join(f'{r:.0%}' for r in ratios)})")
+                                           f"over {len(ratios)} paired blocks ({', '.join(f'{r:.0%}' for r in ratios)}); "
+                                           f"CPU per update {statistics.median(b.echo_cpu_us / b.cpu_us for b in blocks):.0%} of echo's")
         for line in medians:
             print(line)
+
+
+def _ratio_note(result: Result, ceiling: Result | None) -> str:
+    """Contest runs: the median over their blocks, each against the echo burst just before it.
+    Q&A: against the echo run at the start."""
+    if result.blocks:
+        ratio = statistics.median(b.rate / b.echo_rate for b in result.blocks)
+        cpu = statistics.median(b.echo_cpu_us / b.cpu_us for b in result.blocks)
+        echo_rate = statistics.median(b.echo_rate for b in result.blocks)
+        return f"   = {ratio:.0%} of echo ({echo_rate:.0f} upd/s beside it; CPU per update {cpu:.0%} of echo's)"
+    if ceiling is None:
+        return ""
+    return f"   = {result.per_second / ceiling.per_second:.0%} of echo (CPU per update {ceiling.cpu_us / result.cpu_us:.0%} of echo's)"
 
 
 async def echo_run(mode: str, transport: str, args: argparse.Namespace, tmp: Path) -> Result:
