@@ -128,6 +128,11 @@ def message_update(chat_id: int, text: str) -> dict[str, Any]:
                         "from": user, "text": text}}
 
 
+def echo_update(chat_id: int) -> dict[str, Any]:
+    """What the echo bot is sent."""
+    return message_update(chat_id, "xin chào")
+
+
 def press_update(chat_id: int, data: str, message_id: int = 1, shown: dict[str, Any] | None = None) -> dict[str, Any]:
     """A callback query as Telegram sends it: the pressed message comes with its text and keyboard."""
     user = {"id": chat_id, "is_bot": False, "first_name": "S", "language_code": "vi"}
@@ -330,8 +335,7 @@ async def scenario(kind: str, mode: str, db_url: str | None, transport: str, arg
                 started(kind, mode, url, transport, tmp) as bot:
             return await contest_result(bot, echo, plan, url, args)
     async with started(kind, mode, url, transport, tmp) as bot:
-        make = (lambda c: message_update(c, "xin chào")) if kind == "echo" else (
-            lambda c: message_update(c, random.choice(QUESTIONS)))
+        make = echo_update if kind == "echo" else (lambda c: message_update(c, random.choice(QUESTIONS)))
         return await burst_and_rate(bot.api, make, args.burst, args.rate, args.seconds, 1_000_000, bot.pid)
 
 
@@ -353,11 +357,11 @@ async def contest_result(bot: Running, echo: Running, plan: list[tuple[int, int,
     # start (as after a restart): a warm-up, like the echo bot's first updates.
     _, _, expected = await drive_contest(bot.api, fast, think=0.0, questions=range(1))
     chats = iter(range(1_000_000, 11_000_000))
-    await burst(echo.api, lambda c: message_update(c, "xin chào"), chats, 20, echo.pid)
+    await burst(echo.api, echo_update, chats, 20, echo.pid)
     blocks: list[Block] = []
     for questions in _split(range(1, args.questions), args.blocks):
         size = len(fast) * len(questions)
-        echo_rate, echo_cpu = await burst(echo.api, lambda c: message_update(c, "xin chào"), chats, size, echo.pid)
+        echo_rate, echo_cpu = await burst(echo.api, echo_update, chats, size, echo.pid)
         cpu = cpu_seconds(bot.pid)
         presses, seconds, scores = await drive_contest(bot.api, fast, think=0.0, questions=questions)
         blocks.append(Block(len(presses) / seconds, echo_rate, (cpu_seconds(bot.pid) - cpu) / len(presses) * 1e6, echo_cpu))
@@ -451,21 +455,25 @@ async def main() -> None:
                             result.note = _ratio_note(result, echo.get((mode, transport)))
                             print(result.line(), flush=True)
                         if blocks:
-                            ratios = [b.rate / b.echo_rate for b in blocks]
-                            medians.append(f"contest answers, {backend}, {mode}: median {statistics.median(ratios):.0%} of echo "
-                                           f"over {len(ratios)} paired blocks ({', '.join(f'{r:.0%}' for r in ratios)}); "
-                                           f"CPU per update {statistics.median(b.echo_cpu_us / b.cpu_us for b in blocks):.0%} of echo's")
+                            ratio, cpu, _ = block_medians(blocks)
+                            medians.append(f"contest answers, {backend}, {mode}: median {ratio:.0%} of echo over {len(blocks)} "
+                                           f"paired blocks ({', '.join(f'{b.rate / b.echo_rate:.0%}' for b in blocks)}); "
+                                           f"CPU per update {cpu:.0%} of echo's")
         for line in medians:
             print(line)
+
+
+def block_medians(blocks: list[Block]) -> tuple[float, float, float]:
+    """Medians over paired blocks: rightsbot's rate / echo's, echo's CPU per update / rightsbot's, echo's rate."""
+    return (statistics.median(b.rate / b.echo_rate for b in blocks),
+            statistics.median(b.echo_cpu_us / b.cpu_us for b in blocks), statistics.median(b.echo_rate for b in blocks))
 
 
 def _ratio_note(result: Result, ceiling: Result | None) -> str:
     """Contest runs: the median over their blocks, each against the echo burst just before it.
     Q&A: against the echo run at the start."""
     if result.blocks:
-        ratio = statistics.median(b.rate / b.echo_rate for b in result.blocks)
-        cpu = statistics.median(b.echo_cpu_us / b.cpu_us for b in result.blocks)
-        echo_rate = statistics.median(b.echo_rate for b in result.blocks)
+        ratio, cpu, echo_rate = block_medians(result.blocks)
         return f"   = {ratio:.0%} of echo ({echo_rate:.0f} upd/s beside it; CPU per update {cpu:.0%} of echo's)"
     if ceiling is None:
         return ""
