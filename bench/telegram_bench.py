@@ -57,7 +57,7 @@ from bot.storage.models import Attempt, AttemptAnswer, utcnow  # noqa: E402
 from bot.storage.telegram import remember_keyed_message  # noqa: E402
 from bot.storage.users import get_or_create_user  # noqa: E402
 from tests.fakes.telegram_api import BOT_ID, BOT_USERNAME, Call, FakeTelegramAPI  # noqa: E402
-from tests.scale_support import percentile, shown_message  # noqa: E402
+from tests.scale_support import percentile  # noqa: E402
 from tests.telegram_harness import bot_env, free_port, running_bot  # noqa: E402
 
 QUESTIONS = ["tuoi ung cu", "quyen tre em la gi", "ngay nhan quyen the gioi", "cong uoc quyen tre em",
@@ -72,15 +72,15 @@ class BenchAPI(FakeTelegramAPI):
     def __init__(self) -> None:
         super().__init__()
         self.waiting: dict[int, asyncio.Future[float]] = {}
-        self.shown: dict[int, int] = {}     # chat -> the message its last reply showed (presses carry it)
-        self.content: dict[int, dict[str, Any]] = {}   # chat -> that message's text and keyboard
+        # chat -> the message its last reply showed, as the Bot API returned it: a press carries it
+        self.shown: dict[int, dict[str, Any]] = {}
 
     async def _record(self, call: Call) -> None:
         if call.method in REPLIES:
             chat = int(call.params.get("chat_id", 0))
-            self.shown[chat] = shown_message(call)
-            self.content[chat] = {k: call.params[k] for k in ("text", "reply_markup") if call.params.get(k)}
-            future = self.waiting.pop(int(call.params.get("chat_id", 0)), None)
+            if isinstance(call.result, dict):
+                self.shown[chat] = call.result
+            future = self.waiting.pop(chat, None)
             if future is not None and not future.done():
                 future.set_result(call.at)
         await super()._record(call)
@@ -133,12 +133,13 @@ def echo_update(chat_id: int) -> dict[str, Any]:
     return message_update(chat_id, "xin chào")
 
 
-def press_update(chat_id: int, data: str, message_id: int = 1, shown: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A callback query as Telegram sends it: the pressed message comes with its text and keyboard."""
+def press_update(chat_id: int, data: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A callback query as Telegram sends it, carrying the pressed message (text and keyboard);
+    without one, a bare message QUESTION_MESSAGE (the seeded first question)."""
     user = {"id": chat_id, "is_bot": False, "first_name": "S", "language_code": "vi"}
-    message = {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-               "from": {"id": BOT_ID, "is_bot": True, "first_name": "B", "username": BOT_USERNAME},
-               "text": "?", **(shown or {})}
+    message = message or {"message_id": QUESTION_MESSAGE, "date": int(time.time()), "text": "?",
+                          "chat": {"id": chat_id, "type": "private"},
+                          "from": {"id": BOT_ID, "is_bot": True, "first_name": "B", "username": BOT_USERNAME}}
     return {"callback_query": {"id": f"q{chat_id}{time.perf_counter_ns()}", "from": user, "chat_instance": "c",
                                "data": data, "message": message}}
 
@@ -256,8 +257,7 @@ async def drive_contest(api: BenchAPI, plan: list[tuple[int, int, list[int]]], t
         for no in questions or range(len(right)):
             option = right[no] if _answers_right(chat, no) else (right[no] + 1) % 4
             score += option == right[no]
-            update = press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat, QUESTION_MESSAGE),
-                                  api.content.get(chat))
+            update = press_update(chat, f"a:{attempt_id}:{no}:{option}", api.shown.get(chat))
             sent = time.perf_counter()
             latencies.append(Press(chat, no, sent, await timed(api, pusher, chat, update)))
             if think:
