@@ -385,11 +385,9 @@ async def contest_result(bot: Running, echo: Running, plan: list[tuple[int, int,
     else:   # too short a run to have such a window
         inside = [p.seconds for p in steady_latencies if p.no > 0]
         offered = len(steady_latencies) / steady_seconds
-    result = Result("", statistics.median(b.rate for b in blocks), inside, offered, lost, doubled,
-                    statistics.median(b.cpu_us for b in blocks))
-    result.first_p99 = percentile([p.seconds for p in steady_latencies if p.no == 0], 99)
-    result.blocks = blocks
-    return result
+    return Result("", statistics.median(b.rate for b in blocks), inside, offered, lost, doubled,
+                  statistics.median(b.cpu_us for b in blocks),
+                  first_p99=percentile([p.seconds for p in steady_latencies if p.no == 0], 99), blocks=blocks)
 
 
 def _split(questions: range, parts: int) -> list[range]:

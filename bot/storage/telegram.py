@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 from sqlmodel import col
 
 from bot.storage.db import connection_of
@@ -34,7 +35,7 @@ _M = _MESSAGES.c
 _KEYED = Direct(select(_M.message_id).where(_M.chat_id == bindparam("m_chat"), _M.edit_key == bindparam("m_key")))
 
 
-def _remember(dialect: Any) -> Any:
+def _remember(dialect: Any) -> Executable:
     statement = dialect.insert(_MESSAGES).values(chat_id=bindparam("m_chat"), edit_key=bindparam("m_key"),
                                                  message_id=bindparam("m_id"), updated=bindparam("m_updated"))
     return statement.on_conflict_do_update(
