@@ -341,12 +341,23 @@ async def scenario(kind: str, mode: str, db_url: str | None, transport: str, arg
 
 @dataclass(frozen=True)
 class Block:
-    """One block of contest answers and the echo burst of the same size just before it."""
+    """One block of contest answers and, just before it, two bursts of the same size on the echo
+    bot: text messages, and presses of a question message like rightsbot's ("button echo")."""
 
     rate: float
     echo_rate: float
     cpu_us: float
     echo_cpu_us: float
+    button_rate: float
+    button_cpu_us: float
+
+
+def button_echo_update(shown: dict[str, Any]) -> Any:
+    """Presses for the button echo: each on a copy of `shown` (a question message as rightsbot
+    showed it, text and keyboard) in the pressing student's own chat."""
+    def make(chat_id: int) -> dict[str, Any]:
+        return press_update(chat_id, "a:0:0:0", {**shown, "chat": {"id": chat_id, "type": "private"}})
+    return make
 
 
 async def contest_result(bot: Running, echo: Running, plan: list[tuple[int, int, list[int]]], url: str,
@@ -357,14 +368,18 @@ async def contest_result(bot: Running, echo: Running, plan: list[tuple[int, int,
     # start (as after a restart): a warm-up, like the echo bot's first updates.
     _, _, expected = await drive_contest(bot.api, fast, think=0.0, questions=range(1))
     chats = iter(range(1_000_000, 11_000_000))
+    press_echo = button_echo_update(bot.api.shown[fast[0][0]])
     await burst(echo.api, echo_update, chats, 20, echo.pid)
+    await burst(echo.api, press_echo, chats, 20, echo.pid)
     blocks: list[Block] = []
     for questions in _split(range(1, args.questions), args.blocks):
         size = len(fast) * len(questions)
         echo_rate, echo_cpu = await burst(echo.api, echo_update, chats, size, echo.pid)
+        button_rate, button_cpu = await burst(echo.api, press_echo, chats, size, echo.pid)
         cpu = cpu_seconds(bot.pid)
         presses, seconds, scores = await drive_contest(bot.api, fast, think=0.0, questions=questions)
-        blocks.append(Block(len(presses) / seconds, echo_rate, (cpu_seconds(bot.pid) - cpu) / len(presses) * 1e6, echo_cpu))
+        blocks.append(Block(len(presses) / seconds, echo_rate, (cpu_seconds(bot.pid) - cpu) / len(presses) * 1e6, echo_cpu,
+                            button_rate, button_cpu))
         for attempt_id, score in scores.items():
             expected[attempt_id] += score
     # Steady: think time chosen so the students offer about `rate` answers a second in total
@@ -456,7 +471,7 @@ async def main() -> None:
                             ratio, cpu, _ = block_medians(blocks)
                             medians.append(f"contest answers, {backend}, {mode}: median {ratio:.0%} of echo over {len(blocks)} "
                                            f"paired blocks ({', '.join(f'{b.rate / b.echo_rate:.0%}' for b in blocks)}); "
-                                           f"CPU per update {cpu:.0%} of echo's")
+                                           f"CPU per update {cpu:.0%} of echo's; {button_medians(blocks)}")
         for line in medians:
             print(line)
 
@@ -467,12 +482,21 @@ def block_medians(blocks: list[Block]) -> tuple[float, float, float]:
             statistics.median(b.echo_cpu_us / b.cpu_us for b in blocks), statistics.median(b.echo_rate for b in blocks))
 
 
+def button_medians(blocks: list[Block]) -> str:
+    """The same blocks against the button echo: its rate beside them, and the medians of the
+    ratios of rates and of CPU per update."""
+    return (f"{statistics.median(b.rate / b.button_rate for b in blocks):.0%} of the button echo "
+            f"({statistics.median(b.button_rate for b in blocks):.0f} presses/s beside it; CPU per update "
+            f"{statistics.median(b.button_cpu_us / b.cpu_us for b in blocks):.0%} of its)")
+
+
 def _ratio_note(result: Result, ceiling: Result | None) -> str:
     """Contest runs: the median over their blocks, each against the echo burst just before it.
     Q&A: against the echo run at the start."""
     if result.blocks:
         ratio, cpu, echo_rate = block_medians(result.blocks)
-        return f"   = {ratio:.0%} of echo ({echo_rate:.0f} upd/s beside it; CPU per update {cpu:.0%} of echo's)"
+        return (f"   = {ratio:.0%} of echo ({echo_rate:.0f} upd/s beside it; CPU per update {cpu:.0%} of echo's); "
+                f"{button_medians(result.blocks)}")
     if ceiling is None:
         return ""
     return f"   = {result.per_second / ceiling.per_second:.0%} of echo (CPU per update {ceiling.cpu_us / result.cpu_us:.0%} of echo's)"

@@ -1,5 +1,7 @@
-"""The ceiling for the Telegram benchmark: a python-telegram-bot echo bot with rightsbot's transport
-and update processor but no database and no core. Polling, or a webhook on aiohttp when
+"""The ceilings for the Telegram benchmark: a python-telegram-bot echo bot with rightsbot's transport
+and update processor but no database and no core. A text message is sent back; a pressed inline
+button is answered and its message edited to the same text and keyboard (the two Bot API requests
+a contest answer makes, with no work between them). Polling, or a webhook on aiohttp when
 TELEGRAM_WEBHOOK_URL is set (the same way rightsbot feeds its Application).
 
     TELEGRAM_BOT_TOKEN=… TELEGRAM_API_BASE_URL=… [TELEGRAM_TRANSPORT=httpx] python bench/telegram_echo_bot.py
@@ -17,8 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aiohttp import web  # noqa: E402
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram import Message, Update  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot import event_loop, garbage_collection  # noqa: E402
 from bot.channels.telegram import MAX_CONCURRENT_UPDATES, ChatOrderedProcessor  # noqa: E402
@@ -32,6 +41,14 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(update.effective_message.text)
 
 
+async def echo_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the press, then show the pressed message again (text and keyboard) by editing it."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message) and query.message.text
+    await query.answer()
+    await query.edit_message_text(query.message.text, reply_markup=query.message.reply_markup)
+
+
 def build() -> Application:  # type: ignore[type-arg]
     transport = os.environ.get("TELEGRAM_TRANSPORT", "aiohttp")
     base = os.environ["TELEGRAM_API_BASE_URL"]
@@ -43,6 +60,7 @@ def build() -> Application:  # type: ignore[type-arg]
         builder = builder.updater(None)
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(CallbackQueryHandler(echo_button))
     return application
 
 
