@@ -484,10 +484,11 @@ def block_medians(blocks: list[Block]) -> tuple[float, float, float]:
 
 def button_medians(blocks: list[Block]) -> str:
     """The same blocks against the button echo: its rate beside them, and the medians of the
-    ratios of rates and of CPU per update."""
+    ratios of rates and of CPU per update; and the button echo's own rate against the text echo's."""
     return (f"{statistics.median(b.rate / b.button_rate for b in blocks):.0%} of the button echo "
-            f"({statistics.median(b.button_rate for b in blocks):.0f} presses/s beside it; CPU per update "
-            f"{statistics.median(b.button_cpu_us / b.cpu_us for b in blocks):.0%} of its)")
+            f"({statistics.median(b.button_rate for b in blocks):.0f} presses/s beside it, "
+            f"{statistics.median(b.button_rate / b.echo_rate for b in blocks):.0%} of the text echo's rate; "
+            f"CPU per update {statistics.median(b.button_cpu_us / b.cpu_us for b in blocks):.0%} of its)")
 
 
 def _ratio_note(result: Result, ceiling: Result | None) -> str:
