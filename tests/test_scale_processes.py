@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -38,13 +37,15 @@ TEST_QUIZZES = ROOT / "tests" / "data" / "quizzes"
 STUDENTS = 200
 QUESTIONS = 10
 
+# Each process imports everything, says "ready", and starts migrating when the test says "go"
+# on its stdin: so all three start within a moment of each other however slow the imports are.
 RACE = """
 import asyncio, sys, time
 from bot.storage.db import Database
 async def main():
     db = Database(sys.argv[1])
-    while time.time() < float(sys.argv[2]):
-        await asyncio.sleep(0.001)
+    print("ready", flush=True)
+    sys.stdin.readline()
     began = time.time()
     await db.upgrade()
     print(began, time.time())
@@ -56,11 +57,16 @@ asyncio.run(main())
 async def test_migrations_from_processes_starting_at_the_same_moment(tmp_path: Path) -> None:
     url, name = await _fresh_pg_database()
     try:
-        start_at = time.time() + 4.0                                    # every process imported by then
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", RACE, url, str(start_at), env=env,
+        procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", RACE, url, env=env, stdin=asyncio.subprocess.PIPE,
                                                       stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
                  for _ in range(3)]
+        for p in procs:
+            assert p.stdout is not None
+            assert await asyncio.wait_for(p.stdout.readline(), 60) == b"ready\n"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write(b"go\n")
         outputs = [await p.communicate() for p in procs]
         assert [p.returncode for p in procs] == [0, 0, 0], [o[1].decode()[-2000:] for o in outputs]
         spans = [tuple(map(float, o[0].split())) for o in outputs]
