@@ -13,7 +13,10 @@ run reports the bot process's CPU per update.
 This machine's speed drifts by ±20 % within a minute, so a contest run keeps an echo bot
 running beside rightsbot and takes the students' answers in `--blocks` blocks, each right
 after an echo burst of the same size (the other bot idle meanwhile): its ratio is the median
-of the blocks' ratios. `--repeat N` makes N such runs and pools their blocks. A pressed
+of the blocks' ratios. Each block is also paired with a burst of button presses on the echo bot
+(the "button echo": it answers the press and edits the message to the same text and keyboard,
+two requests with no work between them), the library's ceiling for the kind of update a contest
+answer is. `--repeat N` makes N such runs and pools their blocks. A pressed
 button's update carries the message as last shown (text and keyboard), as Telegram's does.
 Prints figures; asserts nothing.
 
