@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from scratch_db import drop_pg, fresh_pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from bot import event_loop  # noqa: E402
 from bot.contests.attempts import answer_question, load_attempt, start_contest_attempt  # noqa: E402
@@ -143,8 +144,8 @@ async def check(db: Database, expected: dict[int, int], n_answers: int) -> tuple
     async with db.session() as session:
         stored = (await session.execute(select(func.count()).select_from(AttemptAnswer))).scalar_one()
         rows = (await session.execute(select(Attempt.id, Attempt.score, Attempt.current_no))).all()  # type: ignore[call-overload]
-        per_attempt = dict((await session.execute(
-            select(AttemptAnswer.attempt_id, func.count()).group_by(AttemptAnswer.attempt_id))).all())  # type: ignore[call-overload]
+        per_attempt: dict[int, int] = dict((await session.execute(
+            select(col(AttemptAnswer.attempt_id), func.count()).group_by(col(AttemptAnswer.attempt_id)))).all())
     total = len(expected) * n_answers
     lost = max(0, total - stored) + sum(1 for r in rows if r.current_no != n_answers)
     doubled = max(0, stored - total) + sum(1 for r in rows if r.score != expected[r.id]) + sum(

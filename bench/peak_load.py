@@ -196,43 +196,42 @@ async def run(processes: int, args: argparse.Namespace, tmp: Path) -> None:
         spec = contest_file(tmp / "contest.yaml", args.questions).read_text(encoding="utf-8")
         (tmp / "contest.yaml").write_text(spec.replace("organiser: doan", f"organiser: {ORGANISER}"), encoding="utf-8")
         code = create_contest(env, tmp / "contest.yaml")
-        async with RecordingAPI() as api, FakeZaloOA() as oa:
-            extra = {"QUIZZES_DIR": str(QUIZZES), "KNOWLEDGE_DIR": str(KNOWLEDGE), "FLOOD_MESSAGES": "0",
-                     "LOG_LEVEL": "WARNING", "ZALO_OA_APP_ID": oa.app_id, "ZALO_OA_SECRET_KEY": oa.secret_key,
-                     "ZALO_OA_APP_SECRET": oa.app_secret, "ZALO_OA_ACCESS_TOKEN": "access-0",
-                     "ZALO_OA_REFRESH_TOKEN": "refresh-0", "ZALO_OA_API_BASE_URL": oa.base_url,
-                     "ZALO_OAUTH_BASE_URL": oa.base_url}
-            async with bot_processes(api, url, processes, tmp, **extra) as bots:
-                balancer = Balancer([b.url for b in bots], connections=80)
-                inbox, turn = OAInbox(oa), [0]
-                think = args.think
-                tg = [Student(n, 5_000_000 + n, api, balancer, unit_search=UNIT_SEARCH, unit_id=UNIT,
-                              think=(lambda: think)) for n in range(args.students)]
-                zl = [ZaloStudent(n, f"7{n:018d}", oa, inbox, [b.url + "/zalo/oa" for b in bots], turn, think)
-                      for n in range(args.zalo)]
-                sampler = Sampler(name, [b.process.pid for b in bots])
-                sampling = asyncio.create_task(sampler.run())
-                started = time.perf_counter()
-                slots = asyncio.Semaphore(args.concurrent)
+        async with RecordingAPI() as api, FakeZaloOA() as oa, bot_processes(
+                api, url, processes, tmp, QUIZZES_DIR=str(QUIZZES), KNOWLEDGE_DIR=str(KNOWLEDGE), FLOOD_MESSAGES="0",
+                LOG_LEVEL="WARNING", ZALO_OA_APP_ID=oa.app_id, ZALO_OA_SECRET_KEY=oa.secret_key,
+                ZALO_OA_APP_SECRET=oa.app_secret, ZALO_OA_ACCESS_TOKEN="access-0",
+                ZALO_OA_REFRESH_TOKEN="refresh-0", ZALO_OA_API_BASE_URL=oa.base_url,
+                ZALO_OAUTH_BASE_URL=oa.base_url) as bots:
+            balancer = Balancer([b.url for b in bots], connections=80)
+            inbox, turn = OAInbox(oa), [0]
+            think = args.think
+            tg = [Student(n, 5_000_000 + n, api, balancer, unit_search=UNIT_SEARCH, unit_id=UNIT,
+                          think=(lambda: think)) for n in range(args.students)]
+            zl = [ZaloStudent(n, f"7{n:018d}", oa, inbox, [b.url + "/zalo/oa" for b in bots], turn, think)
+                  for n in range(args.zalo)]
+            sampler = Sampler(name, [b.process.pid for b in bots])
+            sampling = asyncio.create_task(sampler.run())
+            started = time.perf_counter()
+            slots = asyncio.Semaphore(args.concurrent)
 
-                ramp = random.Random(5)
+            ramp = random.Random(5)
 
-                async def limited(work: object, index: int) -> None:
-                    async with slots:
-                        if index < args.concurrent and args.ramp:    # the first wave arrives over --ramp seconds
-                            await asyncio.sleep(ramp.random() * args.ramp)
-                        await work  # type: ignore[misc]
+            async def limited(work: object, index: int) -> None:
+                async with slots:
+                    if index < args.concurrent and args.ramp:    # the first wave arrives over --ramp seconds
+                        await asyncio.sleep(ramp.random() * args.ramp)
+                    await work  # type: ignore[misc]
 
-                try:
-                    everyone = [x for pair in zip(tg, zl, strict=False) for x in pair] + tg[len(zl):] + zl[len(tg):]
-                    await asyncio.gather(*(limited(s.take(code, args.questions), i) for i, s in enumerate(everyone)))
-                finally:
-                    seconds = time.perf_counter() - started
-                    sampler.stop()
-                    await sampling
-                    await balancer.close()
-                high_water = [_status_kb(b.process.pid, "VmHWM") for b in bots]
-                errors = [line for b in bots for line in b.log().splitlines() if " ERROR " in line or "Traceback" in line]
+            try:
+                everyone = [x for pair in zip(tg, zl, strict=False) for x in pair] + tg[len(zl):] + zl[len(tg):]
+                await asyncio.gather(*(limited(s.take(code, args.questions), i) for i, s in enumerate(everyone)))
+            finally:
+                seconds = time.perf_counter() - started
+                sampler.stop()
+                await sampling
+                await balancer.close()
+            high_water = [_status_kb(b.process.pid, "VmHWM") for b in bots]
+            errors = [line for b in bots for line in b.log().splitlines() if " ERROR " in line or "Traceback" in line]
         lost, doubled = await check_answers(url, tg, zl)
         updates = sum(len(s.latencies) for s in tg) + sum(len(s.latencies) for s in zl)
         answers = sum(len(s.sent_answers) for s in tg) + sum(len(s.sent_answers) for s in zl)

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from scratch_db import drop_pg, fresh_pg  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+from sqlmodel import col  # noqa: E402
 
 from bot import event_loop  # noqa: E402
 from bot.contests.attempts import load_attempt, start_contest_attempt  # noqa: E402
@@ -282,9 +283,9 @@ async def count_answers(url: str, expected: dict[int, int], questions: int) -> t
     db = Database(url)
     try:
         async with db.session() as session:
-            stored = dict((await session.execute(select(AttemptAnswer.attempt_id, func.count())  # type: ignore[call-overload]
-                                                 .group_by(AttemptAnswer.attempt_id))).all())
-            scores = dict((await session.execute(select(Attempt.id, Attempt.score))).all())  # type: ignore[call-overload]
+            stored: dict[int, int] = dict((await session.execute(select(col(AttemptAnswer.attempt_id), func.count())
+                                                                 .group_by(col(AttemptAnswer.attempt_id)))).all())
+            scores: dict[int, int] = dict((await session.execute(select(Attempt.id, Attempt.score))).all())  # type: ignore[call-overload]
     finally:
         await db.close()
     lost = sum(max(0, questions - stored.get(a, 0)) for a in expected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.messages import Inbound
 from bot.storage.models import Contest, Registration, StaffRole, User, UserState
@@ -40,8 +41,9 @@ async def test_practice_feedback_summary_and_missed(db_url: str) -> None:
 
 async def _remembered(chat: Chat, user: str) -> tuple[str, object]:
     async with chat.app.db.session() as session:
-        row = (await session.execute(select(UserState.choices, UserState.updated).join(User, User.id == UserState.user_id)
-                                     .where(User.platform_user_id == user))).one()
+        row = (await session.execute(select(col(UserState.choices), col(UserState.updated))
+                                     .join(User, col(User.id) == col(UserState.user_id))
+                                     .where(col(User.platform_user_id) == user))).one()
     return row[0], row[1]
 
 

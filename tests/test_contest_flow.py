@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.contests.contests import find_contest
 from bot.contests.results import standings
@@ -125,7 +126,7 @@ async def test_full_contest_flow(db_url: str) -> None:
         rows = (await session.execute(select(RankingRow).order_by(RankingRow.rank))).scalars().all()  # type: ignore[arg-type]
         answers = (await session.execute(select(func.count()).select_from(AttemptAnswer))).scalar_one()
         result = await standings(session, contest, app.quizzes.units, 1)
-        kinds = (await session.execute(select(Broadcast.kind, func.count()).group_by(Broadcast.kind))).all()
+        kinds = (await session.execute(select(col(Broadcast.kind), func.count()).group_by(col(Broadcast.kind)))).all()
     # 10 + 10 + 3 answers: the double press and the late press added nothing.
     assert answers == 23
     # Same score 8: An's prediction (3 people) was exact, so she ranks above the faster Binh.

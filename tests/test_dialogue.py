@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.app import App
 from bot.core.messages import Inbound, Reply
@@ -55,7 +56,7 @@ async def test_out_of_scope_gets_no_answer_with_topics_and_is_logged(app: App) -
     assert "111" in reply.text
     assert any(c.payload.startswith("t:") for c in reply.choices)
     async with app.db.session() as session:
-        logged = (await session.execute(select(QuestionLog).where(QuestionLog.outcome == "none"))).scalars().all()
+        logged = (await session.execute(select(QuestionLog).where(col(QuestionLog.outcome) == "none"))).scalars().all()
     assert [row.question for row in logged] == ["giá vàng hôm nay bao nhiêu"]
 
 
@@ -122,7 +123,7 @@ async def test_smalltalk_and_language_switch(app: App) -> None:
     help_reply = await ask(app, "/help")
     assert "How to use rightsbot" in help_reply.text
     async with app.db.session() as session:
-        user = (await session.execute(select(User).where(User.platform_user_id == "u1"))).scalar_one()
+        user = (await session.execute(select(User).where(col(User.platform_user_id) == "u1"))).scalar_one()
     assert user.language == "en"
 
 

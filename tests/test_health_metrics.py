@@ -89,6 +89,7 @@ async def test_metrics_exposition_and_the_broadcast_queue_read_from_the_database
 
 def test_hooks_keep_labels_to_small_vocabularies() -> None:
     before = _sample("rightsbot_qa_outcomes_total", outcome="answer")
+    assert before is not None                 # the verdict labels exist from the start (at 0)
     metrics.qa_outcome("answer")
     metrics.qa_outcome("smalltalk")           # not a verdict: not counted, no new label
     assert _sample("rightsbot_qa_outcomes_total", outcome="answer") == before + 1

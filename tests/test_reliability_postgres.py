@@ -12,6 +12,7 @@ import asyncio
 import time
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.core.messages import Inbound
 from bot.core.texts import t
@@ -35,8 +36,8 @@ async def test_postgres_restart_under_load_is_survived() -> None:
         for i in range(STUDENTS):
             user = f"s{i}"
             contest_id = await register(chat, user, code, "hoa binh", "truong-a", "Học Sinh Thử")
-            started = await chat.press(user, f"rs:{contest_id}")
-            attempts[user] = int(next(p for p in payloads(started) if p.startswith("a:")).split(":")[1])
+            start_replies = await chat.press(user, f"rs:{contest_id}")
+            attempts[user] = int(next(p for p in payloads(start_replies) if p.startswith("a:")).split(":")[1])
 
         busy = 0
         escaped: list[BaseException] = []
@@ -77,8 +78,8 @@ async def test_postgres_restart_under_load_is_survived() -> None:
         elapsed = time.monotonic() - started
 
         async with app.db.session() as session:
-            per_attempt = dict((await session.execute(
-                select(AttemptAnswer.attempt_id, func.count()).group_by(AttemptAnswer.attempt_id))).all())  # type: ignore[arg-type]
+            per_attempt: dict[int, int] = dict((await session.execute(
+                select(col(AttemptAnswer.attempt_id), func.count()).group_by(col(AttemptAnswer.attempt_id)))).all())
             rows = (await session.execute(select(Attempt).where(Attempt.mode == "contest"))).scalars().all()  # type: ignore[arg-type]
         await app.close()
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import aiohttp
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.app import build_app
 from bot.contests.contests import as_utc, create_contest
@@ -155,14 +156,16 @@ async def test_sigkill_in_the_middle_of_50_attempts(db_url: str, tmp_path: Path)
         await asyncio.wait_for(process.wait(), 30)
         sent_to = {c.params.get("chat_id") for c in api.calls if c.method in ("sendMessage", "editMessageText")}
 
+    assert window is not None
     down_ms = (window[1] - window[0]) * 1000
     app = await build_app(make_settings(db_url, quizzes_dir=TEST_QUIZZES))
     async with app.db.session() as session:
         rows = {a.id: a for a in (await session.execute(select(Attempt).where(Attempt.mode == "contest"))).scalars()}  # type: ignore[arg-type]
-        answers = dict((await session.execute(
-            select(AttemptAnswer.attempt_id, func.count()).group_by(AttemptAnswer.attempt_id))).all())  # type: ignore[arg-type]
-        pressed = dict((await session.execute(select(AttemptAnswer.attempt_id, func.sum(AttemptAnswer.option)).group_by(
-            AttemptAnswer.attempt_id))).all())  # type: ignore[arg-type]
+        answers: dict[int, int] = dict((await session.execute(
+            select(col(AttemptAnswer.attempt_id), func.count()).group_by(col(AttemptAnswer.attempt_id)))).all())
+        pressed: dict[int, int] = dict((await session.execute(
+            select(col(AttemptAnswer.attempt_id), func.sum(col(AttemptAnswer.option)))
+            .group_by(col(AttemptAnswer.attempt_id)))).all())
     await app.close()
 
     assert killed.is_set() and "Traceback" not in log_path.read_text(errors="replace")

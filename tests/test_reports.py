@@ -14,6 +14,7 @@ import pytest
 from docx import Document
 from PIL import Image
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.app import App, build_app
 from bot.contests.results import question_stats, standings
@@ -188,15 +189,15 @@ async def test_yearly_docx_tables_and_figures_equal_the_database(db_url: str, tm
             report = await yearly_report(session, year=2026, kb=app.knowledge.kb, bank=app.quizzes,
                                          now=clock() + timedelta(days=1))
             registered = {code: (await session.execute(select(func.count()).select_from(Registration)
-                                                       .where(Registration.contest_id == cid))).scalar_one()
+                                                       .where(col(Registration.contest_id) == cid))).scalar_one()
                           for code, cid in ((first.code, first.id), (second.code, second.id))}
             took_part = {code: (await session.execute(select(func.count(func.distinct(Attempt.registration_id)))
-                                                      .where(Attempt.contest_id == cid))).scalar_one()
+                                                      .where(col(Attempt.contest_id) == cid))).scalar_one()
                          for code, cid in ((first.code, first.id), (second.code, second.id))}
             asked = (await session.execute(select(func.count()).select_from(QuestionLog)
                                            .where(QuestionLog.outcome.in_(("answer", "suggest", "none"))))).scalar_one()  # type: ignore[attr-defined]
             answered = (await session.execute(select(func.count()).select_from(QuestionLog)
-                                              .where(QuestionLog.outcome == "answer"))).scalar_one()
+                                              .where(col(QuestionLog.outcome) == "answer"))).scalar_one()
     finally:
         await app.close()
     doc = Document(io.BytesIO(yearly_docx(report)))

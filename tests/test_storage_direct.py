@@ -35,7 +35,7 @@ async def test_direct_rows_equal_sqlalchemy_rows_and_writes_commit_with_the_sess
     assert [tuple(r) for r in direct] == [tuple(r) for r in through_sqlalchemy]
     assert direct[0].id == user.id and isinstance(direct[0].created, datetime)
 
-    rename = Direct(update(User.__table__).where(_U.id == bindparam("uid")).values(language=bindparam("lang")))  # type: ignore[arg-type]
+    rename = Direct(update(User.__table__).where(_U.id == bindparam("uid")).values(language=bindparam("lang")))  # type: ignore[attr-defined]
     async with db.writer() as session:
         changed = await rename.run(await session.connection(), {"uid": user.id, "lang": "en"})
         await session.rollback()                  # a direct write belongs to the session's transaction
@@ -56,6 +56,7 @@ async def test_direct_datetimes_compare_as_sqlalchemy_stores_them(tmp_path: Path
     stamp = datetime(2026, 12, 1, 2, 0, 30, 123456, tzinfo=UTC)
     async with db.session() as session:
         user = await get_or_create_user(session, platform="t", platform_user_id="1", language="vi")
+        assert user.id is not None
         session.add(Attempt(user_id=user.id, mode="practice", contest_id=None, round_no=0, registration_id=None,
                             channel="t", chat_id="1", lang="vi", questions="{}", n_questions=1, started=stamp,
                             deadline=stamp + timedelta(minutes=5)))
@@ -87,14 +88,14 @@ async def test_direct_on_each_backend_matches_sqlalchemy_and_raises_its_errors(d
         conn = await connection_of(session)
         assert await connection_of(session) is conn          # kept for the transaction
         got = await read.run(conn, {"p": "telegram", "who": "7"})
-        changed = await Direct(update(User.__table__).where(_U.id == bindparam("uid"))  # type: ignore[arg-type]
+        changed = await Direct(update(User.__table__).where(_U.id == bindparam("uid"))  # type: ignore[attr-defined]
                                .values(language=bindparam("lang"))).run(conn, {"uid": user.id, "lang": "en"})
         await session.rollback()
         assert await connection_of(session) is not conn      # a new transaction, a new connection
     assert [tuple(r) for r in got.rows] == expected and got.rowcount == 1 and changed.rowcount == 1
     async with db.writer() as session:
         assert (await read.run(await connection_of(session), {"p": "telegram", "who": "7"})).rows[0].language == "vi"
-        duplicate = Direct(insert(User.__table__).values(  # type: ignore[arg-type]
+        duplicate = Direct(insert(User.__table__).values(  # type: ignore[attr-defined]
             platform="telegram", platform_user_id="7", language="vi", created=bindparam("at")))
         with pytest.raises(IntegrityError):
             await duplicate.run(await connection_of(session), {"at": datetime.now(UTC)})

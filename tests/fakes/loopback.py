@@ -14,7 +14,7 @@ class LoopbackServer:
 
     web: web.Application
     port: int = 0
-    _runner: web.AppRunner | None = None
+    _runner: aiohttp.web.AppRunner | None = None
     _client: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Self:

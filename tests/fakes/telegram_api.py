@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -77,7 +77,7 @@ class FakeTelegramAPI:
 
     # --- server life ---------------------------------------------------------------------------
 
-    async def __aenter__(self) -> FakeTelegramAPI:
+    async def __aenter__(self) -> Self:
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -172,7 +172,7 @@ class FakeTelegramAPI:
     def message(self, user_id: int, text: str, *, chat_id: int | None = None, chat_type: str = "private",
                 first_name: str = "Lan", language_code: str = "vi") -> Json:
         """An update carrying a text message (commands get their bot_command entity)."""
-        chat = {"id": chat_id if chat_id is not None else user_id, "type": chat_type}
+        chat: Json = {"id": chat_id if chat_id is not None else user_id, "type": chat_type}
         if chat_type != "private":
             chat["title"] = "Lớp 12A"
         else:
