@@ -2,7 +2,7 @@
 
 python-telegram-bot lets an application supply its own `BaseRequest`. Measured here with an echo
 bot, an aiohttp session carries 1,189 updates/s against httpx's 303 (polling; webhook 762 vs 292,
-docs/architecture.md), so it is the default; `TELEGRAM_TRANSPORT=httpx` switches back.
+docs/performance.md), so it is the default; `TELEGRAM_TRANSPORT=httpx` switches back.
 """
 
 from __future__ import annotations
