@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -356,7 +356,7 @@ class Block:
     button_cpu_us: float
 
 
-def button_echo_update(shown: dict[str, Any]) -> Any:
+def button_echo_update(shown: dict[str, Any]) -> Callable[[int], dict[str, Any]]:
     """Presses for the button echo: each on a copy of `shown` (a question message as rightsbot
     showed it, text and keyboard) in the pressing student's own chat."""
     def make(chat_id: int) -> dict[str, Any]:
