@@ -67,6 +67,7 @@ from tests.telegram_harness import bot_env, free_port, running_bot  # noqa: E402
 QUESTIONS = ["tuoi ung cu", "quyen tre em la gi", "ngay nhan quyen the gioi", "cong uoc quyen tre em",
              "When was the Universal Declaration of Human Rights adopted?", "tuoi bau cu"]
 REPLIES = ("sendMessage", "editMessageText")
+UpdateMaker = Callable[[int], dict[str, Any]]   # a chat id -> the update to push into that chat
 QUESTION_MESSAGE = 2   # the id of the message that shows each student's question (as if the bot had sent it)
 
 
@@ -105,7 +106,7 @@ class Result:
     doubled: int | None = None
     cpu_us: float = float("nan")   # the bot process's CPU per update in the saturated phase
     first_p99: float | None = None  # contest runs: p99 of each student's first press (not in p50/p99)
-    blocks: list[Block] = field(default_factory=list)   # contest runs: each block paired with an echo burst
+    blocks: list[Block] = field(default_factory=list)   # contest runs: each block paired with echo bursts
     note: str = ""
 
     def line(self) -> str:
@@ -174,7 +175,7 @@ async def timed(api: BenchAPI, pusher: Pusher, chat_id: int, update: dict[str, A
     return await asyncio.wait_for(future, 120) - start
 
 
-async def burst(api: BenchAPI, make: Any, chats: Iterator[int], size: int, pid: int) -> tuple[float, float]:
+async def burst(api: BenchAPI, make: UpdateMaker, chats: Iterator[int], size: int, pid: int) -> tuple[float, float]:
     """`size` updates at once (distinct chats): (updates/s, the bot's CPU µs per update)."""
     pusher = Pusher(api)
     start, cpu = time.perf_counter(), cpu_seconds(pid)
@@ -182,7 +183,7 @@ async def burst(api: BenchAPI, make: Any, chats: Iterator[int], size: int, pid: 
     return size / (time.perf_counter() - start), (cpu_seconds(pid) - cpu) / size * 1e6
 
 
-async def burst_and_rate(api: BenchAPI, make: Any, burst_size: int, rate: float, seconds: float, first_chat: int,
+async def burst_and_rate(api: BenchAPI, make: UpdateMaker, burst_size: int, rate: float, seconds: float, first_chat: int,
                          pid: int) -> Result:
     """Saturation: `burst_size` updates at once; latency: `rate` updates/s for `seconds` (distinct chats)."""
     chats = iter(range(first_chat, first_chat + 10_000_000))
@@ -356,7 +357,7 @@ class Block:
     button_cpu_us: float
 
 
-def button_echo_update(shown: dict[str, Any]) -> Callable[[int], dict[str, Any]]:
+def button_echo_update(shown: dict[str, Any]) -> UpdateMaker:
     """Presses for the button echo: each on a copy of `shown` (a question message as rightsbot
     showed it, text and keyboard) in the pressing student's own chat."""
     def make(chat_id: int) -> dict[str, Any]:
@@ -443,7 +444,7 @@ async def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgresql", help="postgresql runs only with --pg")
     ap.add_argument("--modes", default="polling,webhook")
     ap.add_argument("--blocks", type=int, default=4,
-                    help="contest answers are taken in this many blocks, each paired with an echo burst just before it")
+                    help="contest answers are taken in this many blocks, each paired with echo bursts (text, button) just before it")
     ap.add_argument("--repeat", type=int, default=1,
                     help="contest runs per backend and mode; prints the median ratio over all their blocks")
     args = ap.parse_args()

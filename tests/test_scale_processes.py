@@ -62,8 +62,9 @@ async def test_migrations_from_processes_starting_at_the_same_moment(tmp_path: P
                                                       stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
                  for _ in range(3)]
         for p in procs:
-            assert p.stdout is not None
-            assert await asyncio.wait_for(p.stdout.readline(), 60) == b"ready\n"
+            assert p.stdout is not None and p.stderr is not None
+            line = await asyncio.wait_for(p.stdout.readline(), 60)
+            assert line == b"ready\n", (line, (await p.stderr.read()).decode()[-2000:])
         for p in procs:
             assert p.stdin is not None
             p.stdin.write(b"go\n")
